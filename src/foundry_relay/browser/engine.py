@@ -1,0 +1,250 @@
+"""The shared headless Chromium (SPEC 4.4): one browser, one isolated context per session.
+
+Playwright for Python drives the system Chromium; Playwright's own browser download is never
+used. Playwright exceptions never leave this package: they become :class:`LaunchError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from ..errors import LaunchError
+
+log = logging.getLogger(__name__)
+
+HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+FULL_CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+
+# Playwright's own --disable-features list, repeated because a second --disable-features replaces
+# it; plus the omnibox popups (an extra renderer per context in full Chromium) and the Local
+# Network Access checks (a Foundry page on a public origin must reach a loopback relay).
+DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "WebUIOmniboxPopup",
+    "WebUIOmniboxAimPopup",
+    "WebUIOmniboxFullPopup",
+    "LocalNetworkAccessChecks",
+)
+
+# Runs before any page script on every navigation: seed client settings only where absent.
+SEED_SCRIPT = """
+(() => {
+  const seed = %s;
+  try {
+    if (location.protocol !== 'http:' && location.protocol !== 'https:') return;
+    for (const [k, v] of Object.entries(seed)) {
+      if (localStorage.getItem(k) === null) localStorage.setItem(k, v);
+    }
+  } catch (e) { /* storage unavailable on this page */ }
+})();
+"""
+
+
+def find_chromium(override: str | None = None) -> str:
+    """The Chromium binary: ``CHROME_PATH`` override, else headless shell, else full Chromium."""
+    if override:
+        if not Path(override).exists():
+            raise LaunchError(f"CHROME_PATH {override} does not exist", stage="browser")
+        return override
+    candidates = [HEADLESS_SHELL, *FULL_CHROMIUM]
+    for path in candidates:
+        if Path(path).exists() and os.access(path, os.X_OK):
+            return path
+    found = shutil.which("chromium")
+    if found:
+        return found
+    raise LaunchError(
+        "no Chromium found: install Debian's chromium-headless-shell or chromium, or set"
+        " CHROME_PATH",
+        stage="browser",
+    )
+
+
+def chromium_args() -> list[str]:
+    args = [
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-gpu",
+        "--mute-audio",
+        "--disable-features=" + ",".join(DISABLED_FEATURES),
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")
+    return args
+
+
+@dataclass
+class SessionPage:
+    """A session's context and page, with what it captured for diagnostics."""
+
+    context: BrowserContext
+    page: Page
+    console: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    closed: bool = False
+
+    async def close(self) -> None:
+        """Close the context (idempotent); its renderer process exits."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await asyncio.wait_for(self.context.close(), 10)
+        except (PlaywrightError, TimeoutError):
+            log.debug("context close failed", exc_info=True)
+
+    async def screenshot(self) -> bytes | None:
+        if self.closed:
+            return None
+        try:
+            return await self.page.screenshot(type="png", timeout=5000)
+        except PlaywrightError:
+            return None
+
+
+_LEVELS = {"error": ("error",), "warn": ("error", "warning"),
+           "debug": ("error", "warning", "info", "log", "debug")}
+
+
+class BrowserEngine:
+    """Owns Playwright and the one shared browser; restarts it after a crash."""
+
+    def __init__(
+        self,
+        *,
+        chrome_path: str | None,
+        home: Path,
+        on_crash: Callable[[], None],
+    ) -> None:
+        self.chrome_path = chrome_path
+        self.home = home
+        self._on_crash = on_crash
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self.executable: str | None = None
+
+    @property
+    def browser_pid(self) -> int | None:
+        browser = self._browser
+        if browser is None:
+            return None
+        proc = getattr(getattr(browser, "_impl_obj", None), "_browser_process", None)
+        pid = getattr(proc, "pid", None)
+        return pid if isinstance(pid, int) else None
+
+    async def ensure_browser(self) -> Browser:
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            self.executable = find_chromium(self.chrome_path)
+            try:
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                self.home.mkdir(parents=True, exist_ok=True)
+                env = dict(os.environ)
+                env["HOME"] = str(self.home)
+                browser = await self._playwright.chromium.launch(
+                    executable_path=self.executable,
+                    headless=True,
+                    args=chromium_args(),
+                    env=env,
+                    chromium_sandbox=False,
+                    handle_sigint=False,
+                    handle_sigterm=False,
+                    handle_sighup=False,
+                )
+            except PlaywrightError as exc:
+                raise LaunchError(
+                    f"Chromium failed to start: {exc.message.splitlines()[0]}",
+                    code="BROWSER_FAILED",
+                    stage="browser",
+                ) from exc
+            browser.on("disconnected", lambda _b: self._disconnected(browser))
+            self._browser = browser
+            log.info("browser started: %s %s", self.executable, browser.version)
+            return browser
+
+    def _disconnected(self, browser: Browser) -> None:
+        if self._browser is browser:
+            self._browser = None
+        if not self._stopping:
+            log.warning("the browser disconnected (crashed or killed)")
+            self._on_crash()
+
+    async def new_session_page(
+        self,
+        *,
+        seed: dict[str, Any],
+        capture_console: str,
+    ) -> SessionPage:
+        browser = await self.ensure_browser()
+        try:
+            context = await browser.new_context(
+                viewport={"width": 1280, "height": 720},
+                service_workers="block",
+            )
+            script = SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
+            await context.add_init_script(script)
+            page = await context.new_page()
+        except PlaywrightError as exc:
+            raise LaunchError(
+                f"could not open a browser context: {exc.message.splitlines()[0]}",
+                code="BROWSER_FAILED",
+                stage="browser",
+            ) from exc
+        handle = SessionPage(context=context, page=page)
+        levels = _LEVELS.get(capture_console, ())
+        if levels:
+            def on_console(msg: Any) -> None:
+                if msg.type in levels and len(handle.console) < 500:
+                    handle.console.append(f"[{msg.type}] {msg.text}"[:2000])
+            page.on("console", on_console)
+
+        def on_error(exc: Any) -> None:
+            if len(handle.page_errors) < 50:
+                handle.page_errors.append(str(exc)[:2000])
+
+        page.on("pageerror", on_error)
+        return handle
+
+    async def stop(self) -> None:
+        self._stopping = True
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            try:
+                await asyncio.wait_for(browser.close(), 10)
+            except (PlaywrightError, TimeoutError):
+                log.debug("browser close failed", exc_info=True)
+        if self._playwright is not None:
+            try:
+                await self._playwright.stop()
+            except Exception:
+                log.debug("playwright stop failed", exc_info=True)
+            self._playwright = None

@@ -1,0 +1,249 @@
+"""The ``foundry-relay`` command line (typer + rich)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import RelayError
+from .logsetup import configure
+from .settings import Settings
+from .store import Store
+
+app = typer.Typer(help="Self-hostable relay for Foundry VTT with headless sessions.",
+                  no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Manage connection tokens for manually paired worlds.",
+                         no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(tokens_app, name="tokens")
+
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("foundry_relay.cli")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder (default: DATA_DIR, else ./data).",
+                 show_default=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _settings(**overrides: Any) -> Settings:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        err.print(f"[red]invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _store(data_dir: Path | None) -> Store:
+    return Store(_settings(data_dir=data_dir).db_path)
+
+
+def _fail(error: RelayError) -> typer.Exit:
+    err.print(f"[red]error[/red] {error.code}: {error.message}")
+    return typer.Exit(1)
+
+
+@app.callback(invoke_without_command=True)
+def _version(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        out.print(__version__)
+        raise typer.Exit()
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="A label for the key.")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key; it is printed once and stored only as a hash."""
+    store = _store(data_dir)
+    record, key = store.create_key(name)
+    if as_json:
+        print(json.dumps({"id": record.id, "name": record.name, "key": key}))
+    else:
+        out.print(f"API key [bold]{record.name}[/bold] (id {record.id}):")
+        out.print(key, highlight=False, soft_wrap=True)
+        out.print("[dim]Store it now: it cannot be shown again.[/dim]")
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """List API keys (never their values)."""
+    keys = _store(data_dir).list_keys()
+    if as_json:
+        print(json.dumps([k.as_json() for k in keys]))
+        return
+    table = Table("id", "name", "created", "status")
+    for k in keys:
+        table.add_row(k.id, k.name, _when(k.created_at), "revoked" if k.revoked_at else "active")
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")],
+                data_dir: DataDir = None) -> None:
+    """Revoke an API key; it stops working at once."""
+    try:
+        _store(data_dir).revoke_key(key_id)
+    except RelayError as exc:
+        raise _fail(exc) from exc
+    out.print(f"revoked key {key_id}")
+
+
+# -- tokens -----------------------------------------------------------------------------------
+
+
+@tokens_app.command("create")
+def tokens_create(
+    key_id: Annotated[str, typer.Option("--key-id", help="The API key the token acts for.")],
+    name: Annotated[str, typer.Option("--name", help="A label, e.g. the world.")] = "",
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a connection token for a manually paired Foundry world."""
+    try:
+        record, token = _store(data_dir).create_token(key_id, name or "manual")
+    except RelayError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps({"id": record.id, "name": record.name, "token": token}))
+    else:
+        out.print(f"connection token [bold]{record.name}[/bold] (id {record.id}):")
+        out.print(token, highlight=False, soft_wrap=True)
+        out.print("[dim]Paste it into the module's settings; it cannot be shown again.[/dim]")
+
+
+@tokens_app.command("list")
+def tokens_list(
+    key_id: Annotated[str | None, typer.Option("--key-id", help="Only this key's.")] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List connection tokens (never their values)."""
+    tokens = _store(data_dir).list_tokens(key_id)
+    if as_json:
+        print(json.dumps([t.as_json() for t in tokens]))
+        return
+    table = Table("id", "key", "name", "session", "created", "status")
+    for t in tokens:
+        table.add_row(t.id, t.key_id, t.name, t.session_id or "", _when(t.created_at),
+                      "revoked" if t.revoked_at else "active")
+    out.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")],
+                  data_dir: DataDir = None) -> None:
+    """Revoke a connection token; it stops working at once."""
+    try:
+        _store(data_dir).revoke_token(token_id)
+    except RelayError as exc:
+        raise _fail(exc) from exc
+    out.print(f"revoked token {token_id}")
+
+
+def _when(t: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+# -- serve ------------------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (PORT); 0 picks a free one.")] = None,
+    data_dir: DataDir = None,
+    allow_headless: Annotated[bool | None, typer.Option(
+        "--allow-headless/--no-headless", help="ALLOW_HEADLESS")] = None,
+    max_headless_sessions: Annotated[int | None, typer.Option(
+        help="MAX_HEADLESS_SESSIONS")] = None,
+    max_total_headless_sessions: Annotated[int | None, typer.Option(
+        help="MAX_TOTAL_HEADLESS_SESSIONS")] = None,
+    headless_session_timeout: Annotated[float | None, typer.Option(
+        help="HEADLESS_SESSION_TIMEOUT (s)")] = None,
+    headless_max_lifetime: Annotated[float | None, typer.Option(
+        help="HEADLESS_MAX_LIFETIME (s)")] = None,
+    headless_prewarm: Annotated[bool | None, typer.Option(
+        "--headless-prewarm/--no-headless-prewarm", help="HEADLESS_PREWARM")] = None,
+    headless_canvas: Annotated[bool | None, typer.Option(
+        "--headless-canvas/--no-headless-canvas", help="HEADLESS_CANVAS")] = None,
+    handshake_ttl_seconds: Annotated[float | None, typer.Option(
+        help="HANDSHAKE_TTL_SECONDS")] = None,
+    handshake_max_pending: Annotated[int | None, typer.Option(
+        help="HANDSHAKE_MAX_PENDING")] = None,
+    session_rate_limit: Annotated[int | None, typer.Option(help="SESSION_RATE_LIMIT")] = None,
+    chrome_path: Annotated[str | None, typer.Option(help="CHROME_PATH")] = None,
+    capture_browser_console: Annotated[str | None, typer.Option(
+        help="CAPTURE_BROWSER_CONSOLE")] = None,
+    websocket_ping_interval_ms: Annotated[int | None, typer.Option(
+        help="WEBSOCKET_PING_INTERVAL_MS")] = None,
+    ws_max_message_mb: Annotated[float | None, typer.Option(help="WS_MAX_MESSAGE_MB")] = None,
+    allow_legacy_auth: Annotated[bool | None, typer.Option(
+        "--allow-legacy-auth/--no-legacy-auth", help="ALLOW_LEGACY_AUTH")] = None,
+    foundry_url_allow: Annotated[str | None, typer.Option(help="FOUNDRY_URL_ALLOW")] = None,
+    foundry_url_deny: Annotated[str | None, typer.Option(help="FOUNDRY_URL_DENY")] = None,
+    cors_origins: Annotated[str | None, typer.Option(help="CORS_ORIGINS")] = None,
+    public_url: Annotated[str | None, typer.Option(help="PUBLIC_URL")] = None,
+    log_level: Annotated[str | None, typer.Option(help="LOG_LEVEL")] = None,
+    log_format: Annotated[str | None, typer.Option(help="LOG_FORMAT (text|json)")] = None,
+) -> None:
+    """Run the relay until SIGINT/SIGTERM."""
+    settings = _settings(**{k: v for k, v in locals().items()})
+    configure(settings.log_level, settings.log_format)
+    try:
+        asyncio.run(_serve(settings))
+    except RelayError as exc:
+        raise _fail(exc) from exc
+
+
+async def _serve(settings: Settings) -> None:
+    from .server.runner import run_relay
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with run_relay(settings) as running:
+        log.info("foundry-relay %s listening on %s (data %s)", __version__, running.url,
+                 settings.data_dir)
+        await stop.wait()
+        log.info("shutting down")
+    log.info("stopped")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()

@@ -1,0 +1,219 @@
+"""Forwarding rules (SPEC section 6): the route table, parameter parsing and reply correlation.
+
+Pure: no asyncio, no Starlette. The server turns an HTTP request into ``(query, body, path)``
+dicts, calls :func:`build_frame`, sends the frame, and resolves the waiter registered in a
+:class:`Correlator` when the reply arrives from the same client.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from ..errors import BadRequest, RelayError
+
+Source = Literal["q", "b", "p"]
+Kind = Literal["str", "bool", "int", "object", "array", "any"]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    source: Source
+    kind: Kind = "str"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    ws_type: str
+    params: tuple[Param, ...] = ()
+    one_of: tuple[str, ...] = ()  # at least one of these must be present
+    summary: str = ""
+    timeout: float | None = None  # None: the relay's default request timeout
+
+    @property
+    def has_body(self) -> bool:
+        return any(p.source == "b" for p in self.params)
+
+
+def _q(name: str, kind: Kind = "str", required: bool = False) -> Param:
+    return Param(name, "q", kind, required)
+
+
+def _b(name: str, kind: Kind = "str", required: bool = False) -> Param:
+    return Param(name, "b", kind, required)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/get", "entity", (_q("uuid"), _q("selected", "bool"), _q("actor", "bool")),
+          summary="Get an entity by uuid (or the selected one)"),
+    Route("GET", "/search", "search",
+          (_q("query"), _q("filter"), _q("limit", "int"), _q("minified", "bool")),
+          one_of=("query", "filter"), summary="Search the world by name"),
+    Route("POST", "/roll", "roll",
+          (_b("formula", required=True), _b("flavor"), _b("createChatMessage", "bool"),
+           _b("speaker"), _b("whisper", "array")),
+          summary="Roll dice with a formula"),
+    Route("GET", "/structure", "structure",
+          (_q("includeEntityData", "bool"), _q("path"), _q("recursive", "bool"),
+           _q("recursiveDepth", "int"), _q("types")),
+          summary="Folders and entities of the world"),
+    Route("POST", "/create", "create",
+          (_b("entityType", required=True), _b("data", "object", required=True), _b("folder")),
+          summary="Create an entity"),
+    Route("PUT", "/update", "update",
+          (_q("uuid"), _q("selected", "bool"), _b("data", "object", required=True)),
+          summary="Update an entity"),
+    Route("DELETE", "/delete", "delete", (_q("uuid"), _q("selected", "bool")),
+          summary="Delete an entity"),
+    Route("GET", "/macros", "macros", summary="List macros"),
+    Route("POST", "/macro/{uuid}/execute", "macro-execute",
+          (Param("uuid", "p", "str", True), _b("args", "object")),
+          summary="Execute a macro"),
+    Route("GET", "/world-info", "world-info", summary="World, system and version information"),
+    Route("GET", "/players", "players", summary="Users of the world"),
+)
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _coerce(param: Param, value: Any) -> Any:
+    """Coerce one parameter; query strings become bools/ints, body values are type-checked."""
+    kind = param.kind
+    if kind == "any":
+        return value
+    if kind == "str":
+        if isinstance(value, str):
+            return value
+        if param.source == "b" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+    elif kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+    elif kind == "object":
+        if isinstance(value, dict):
+            return value
+    elif kind == "array":
+        if isinstance(value, list):
+            return value
+        if isinstance(value, str) and param.source == "q":
+            return [part for part in value.split(",") if part]
+    raise BadRequest(f"parameter '{param.name}' must be of type {kind}")
+
+
+def parse_params(
+    route: Route,
+    query: Mapping[str, str],
+    body: Mapping[str, Any],
+    path: Mapping[str, str],
+) -> dict[str, Any]:
+    """The frame's top-level parameters of ``route``; :class:`BadRequest` names a bad one."""
+    sources: dict[Source, Mapping[str, Any]] = {"q": query, "b": body, "p": path}
+    out: dict[str, Any] = {}
+    for param in route.params:
+        source = sources[param.source]
+        value = source.get(param.name)
+        if value is None and param.source == "q":
+            # Clients of the established relay sometimes send query parameters in the body.
+            value = body.get(param.name)
+        if value is None:
+            if param.required:
+                raise BadRequest(f"missing required parameter '{param.name}'")
+            continue
+        out[param.name] = _coerce(param, value)
+    if route.one_of and not any(name in out for name in route.one_of):
+        raise BadRequest("one of " + ", ".join(f"'{n}'" for n in route.one_of) + " is required")
+    return out
+
+
+def new_request_id() -> str:
+    """An unguessable request id (the established relay used ``type_timestamp``)."""
+    return secrets.token_hex(16)
+
+
+def build_frame(route: Route, params: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": route.ws_type, "requestId": request_id}
+    frame.update(params)
+    frame.setdefault("data", {})
+    return frame
+
+
+def reply_error(reply: Mapping[str, Any]) -> bool:
+    """A module reply is an error when its top-level ``error`` is a string (status 400)."""
+    return isinstance(reply.get("error"), str)
+
+
+class Waiter(Protocol):
+    """What the I/O layer registers for a pending request (an asyncio future wrapper)."""
+
+    def resolve(self, reply: dict[str, Any]) -> None: ...
+
+    def fail(self, error: RelayError) -> None: ...
+
+
+@dataclass
+class Pending:
+    request_id: str
+    client_id: str
+    connection: object  # the socket identity the reply must come from
+    expected_type: str
+    waiter: Waiter
+
+
+@dataclass
+class Correlator:
+    """Pending requests by id; replies are accepted only from the socket that was asked."""
+
+    pending: dict[str, Pending] = field(default_factory=dict)
+
+    def add(self, pending: Pending) -> None:
+        self.pending[pending.request_id] = pending
+
+    def discard(self, request_id: str) -> None:
+        self.pending.pop(request_id, None)
+
+    def deliver(self, connection: object, reply: Mapping[str, Any]) -> bool:
+        """Resolve the request a reply answers; False if unknown, from another socket, or typed
+        differently."""
+        request_id = reply.get("requestId")
+        if not isinstance(request_id, str):
+            return False
+        pending = self.pending.get(request_id)
+        if pending is None or pending.connection is not connection:
+            return False
+        if reply.get("type") != pending.expected_type + "-result":
+            return False
+        del self.pending[request_id]
+        pending.waiter.resolve(dict(reply))
+        return True
+
+    def fail_connection(self, connection: object, error: RelayError) -> int:
+        """Fail every request waiting on ``connection`` at once (its socket went away)."""
+        doomed = [p for p in self.pending.values() if p.connection is connection]
+        for pending in doomed:
+            del self.pending[pending.request_id]
+            pending.waiter.fail(error)
+        return len(doomed)
+
+    def fail_all(self, error: RelayError) -> int:
+        doomed = list(self.pending.values())
+        self.pending.clear()
+        for pending in doomed:
+            pending.waiter.fail(error)
+        return len(doomed)

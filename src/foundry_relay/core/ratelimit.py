@@ -1,0 +1,33 @@
+"""Per-key sliding-window rate limit (pure: time is an argument)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from ..errors import RelayError
+
+
+@dataclass
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds per key; 0 disables it."""
+
+    limit: int
+    window: float = 60.0
+    _events: dict[str, deque[float]] = field(default_factory=dict)
+
+    def hit(self, key: str, now: float) -> None:
+        """Count one event or raise ``RATE_LIMITED`` with ``retryAfter`` seconds."""
+        if self.limit <= 0:
+            return
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            retry = max(1, int(events[0] + self.window - now + 0.999))
+            raise RelayError(
+                f"too many session requests for this API key (limit {self.limit} per minute)",
+                code="RATE_LIMITED",
+                retryAfter=retry,
+            )
+        events.append(now)

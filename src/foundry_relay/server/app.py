@@ -1,0 +1,275 @@
+"""The relay's ASGI app: HTTP API, the ``/relay`` WebSocket, error mapping, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..core.forwarding import ROUTES, Route, parse_params, reply_error
+from ..errors import BadRequest, RelayError
+from ..settings import Settings
+from ..store import ApiKey, Store
+from .hub import Hub
+from .relay_ws import relay_endpoint
+from .state import RelayState
+
+log = logging.getLogger(__name__)
+
+_api_key_header = APIKeyHeader(name="x-api-key", auto_error=False)
+
+OPENAPI_TYPES = {
+    "str": {"type": "string"},
+    "bool": {"type": "boolean"},
+    "int": {"type": "integer"},
+    "object": {"type": "object"},
+    "array": {"type": "array", "items": {}},
+    "any": {},
+}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "code": {"type": "string"}},
+    "required": ["error", "code"],
+}
+
+
+def _error_response(error: RelayError) -> JSONResponse:
+    headers = {}
+    retry = error.extra.get("retryAfter")
+    if retry is not None:
+        headers["Retry-After"] = str(int(retry))
+    return JSONResponse(error.body(), status_code=error.status, headers=headers or None)
+
+
+def relay_state(request: Request) -> RelayState:
+    state: RelayState = request.app.state.relay
+    return state
+
+
+def require_key(
+    request: Request, api_key: str | None = Security(_api_key_header)
+) -> ApiKey:
+    """``x-api-key`` authentication, shared by every protected route."""
+    return relay_state(request).authenticate(api_key)
+
+
+async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
+    """The request's JSON object body; {} when empty. 400 for anything else."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
+    raw = await request.body()
+    if len(raw) > limit:
+        raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("request body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    return body
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+def _openapi_for(route: Route) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": "clientId", "in": "query", "required": False, "schema": {"type": "string"}}
+    ]
+    body_props: dict[str, Any] = {}
+    required: list[str] = []
+    for p in route.params:
+        schema = dict(OPENAPI_TYPES[p.kind])
+        if p.source == "b":
+            body_props[p.name] = schema
+            if p.required:
+                required.append(p.name)
+        elif p.source == "q":
+            if p.kind in ("object", "array"):
+                schema = {"type": "string"}
+            parameters.append({"name": p.name, "in": "query", "required": False,
+                               "schema": schema})
+    extra: dict[str, Any] = {"parameters": parameters}
+    if body_props:
+        body_props["clientId"] = {"type": "string"}
+        body_schema: dict[str, Any] = {"type": "object", "properties": body_props}
+        if required:
+            body_schema["required"] = required
+        extra["requestBody"] = {
+            "required": bool(required),
+            "content": {"application/json": {"schema": body_schema}},
+        }
+    extra["responses"] = {
+        "200": {"description": "the module's reply frame",
+                "content": {"application/json": {"schema": {"type": "object"}}}},
+        "400": {"description": "bad input or module error",
+                "content": {"application/json": {"schema": {"type": "object"}}}},
+        "401": {"description": "missing or invalid API key",
+                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+        "404": {"description": "unknown client",
+                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+        "408": {"description": "the client did not answer in time",
+                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+        "413": {"description": "body too large",
+                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+        "503": {"description": "the client went away",
+                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+    }
+    return extra
+
+
+def _forwarding_handler(route: Route) -> Callable[..., Awaitable[Response]]:
+    async def handler(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+        state = relay_state(request)
+        body: dict[str, Any] = {}
+        if request.method in ("POST", "PUT", "DELETE", "PATCH"):
+            body = await read_json_body(request, state.settings.ws_max_bytes)
+        query = dict(request.query_params)
+        params = parse_params(route, query, body, dict(request.path_params))
+        client_id = query.get("clientId") or body.get("clientId")
+        if client_id is not None and not isinstance(client_id, str):
+            raise BadRequest("clientId must be a string")
+        reply = await state.hub.forward(
+            key_id=key.id,
+            client_id=client_id,
+            route=route,
+            params=params,
+            timeout=route.timeout or state.settings.request_timeout,
+        )
+        return json_response(reply, 400 if reply_error(reply) else 200)
+
+    handler.__name__ = "forward_" + route.ws_type.replace("-", "_")
+    return handler
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def relay_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RelayError)
+        return _error_response(exc)
+
+    async def http_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "NOT_FOUND", 405: "BAD_REQUEST"}.get(exc.status_code, "BAD_REQUEST")
+        status = exc.status_code if exc.status_code in (404, 405) else 400
+        return JSONResponse({"error": str(exc.detail), "code": code}, status_code=status)
+
+    async def validation_error(_: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": "invalid request", "code": "BAD_REQUEST"}, status_code=400)
+
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse({"error": "internal error", "code": "INTERNAL"}, status_code=500)
+
+    app.add_exception_handler(RelayError, relay_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """Build the relay app. Resources (store, hub, browser) live in its lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_store = store is None
+        the_store = store or Store(settings.db_path)
+        state = RelayState(settings=settings, store=the_store, hub=Hub(instance_id=""))
+        state.hub = Hub(instance_id=state.instance_id, is_token_active=the_store.is_token_active)
+        app.state.relay = state
+        if settings.allow_headless:
+            from .headless import HeadlessService
+
+            state.headless = HeadlessService(state)
+            await state.headless.start()
+        try:
+            yield
+        finally:
+            if state.headless is not None:
+                await state.headless.stop()
+            await state.hub.close_all("shutdown")
+            if own_store:
+                the_store.close()
+
+    app = FastAPI(
+        title="foundry-relay",
+        version=__version__,
+        description="REST relay for Foundry VTT with headless sessions",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["x-api-key", "x-foundry-url", "x-username", "x-world-name",
+                       "content-type"],
+    )
+    _install_error_handlers(app)
+
+    @app.get("/api/status", tags=["relay"])
+    async def status(request: Request) -> dict[str, Any]:
+        state = relay_state(request)
+        return {
+            "status": "ok",
+            "version": __version__,
+            "websocket": "/relay",
+            "headlessEnabled": state.headless is not None,
+            "instanceId": state.instance_id,
+        }
+
+    @app.get("/api/clients/{client_id}/active", tags=["relay"])
+    async def client_active(client_id: str, request: Request) -> Response:
+        """Unauthenticated probe used by the module: 404 only for a clientId never seen."""
+        state = relay_state(request)
+        if state.hub.registry.get(client_id) is not None:
+            return json_response({"active": True})
+        if state.store.client_known(client_id):
+            return json_response({"active": False})
+        return json_response({"error": "unknown client", "code": "CLIENT_NOT_FOUND"}, 404)
+
+    @app.get("/clients", tags=["relay"])
+    async def clients(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+        entries = relay_state(request).hub.registry.for_key(key.id)
+        return json_response({"total": len(entries), "clients": [e.as_json() for e in entries]})
+
+    for route in ROUTES:
+        app.add_api_route(
+            route.path,
+            _forwarding_handler(route),
+            methods=[route.method],
+            tags=["forwarding"],
+            summary=route.summary,
+            openapi_extra=_openapi_for(route),
+            response_class=Response,
+        )
+
+    from .session_routes import install_session_routes
+
+    install_session_routes(app)
+    app.add_api_websocket_route("/relay", relay_endpoint)
+    app.add_api_websocket_route("/relay/", relay_endpoint)
+    return app
+
+
+async def wait_disconnect(request: Request) -> None:
+    """Return when the HTTP caller goes away (used to cancel a launch)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+        await asyncio.sleep(0)

@@ -1,0 +1,161 @@
+"""The module WebSocket ``/relay`` (SPEC section 5): metadata, first-frame auth, the frame loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import orjson
+from starlette.responses import JSONResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..core.clients import METADATA_FIELDS, ClientEntry
+from ..errors import WS_CLOSE
+
+if TYPE_CHECKING:
+    from .state import RelayState
+
+log = logging.getLogger(__name__)
+
+
+def _origin_url(origin: str | None) -> str | None:
+    """A bare http(s) origin (scheme://host[:port]) or None."""
+    if not origin:
+        return None
+    parts = urlsplit(origin)
+    if parts.scheme in ("http", "https") and parts.netloc and parts.path in ("", "/"):
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+async def _close(ws: WebSocket, reason_key: str) -> None:
+    code, reason = WS_CLOSE[reason_key]
+    try:
+        await ws.close(code=code, reason=reason)
+    except Exception:  # peer already gone
+        log.debug("close failed", exc_info=True)
+
+
+async def _first_frame(ws: WebSocket, timeout: float) -> str | None:
+    """The auth token from the first frame; None after closing the socket with the SPEC's code."""
+    try:
+        message = await asyncio.wait_for(ws.receive(), timeout)
+    except TimeoutError:
+        await _close(ws, "auth-timeout")
+        return None
+    if message["type"] == "websocket.disconnect":
+        return None
+    raw = message.get("text")
+    if raw is None and message.get("bytes") is not None:
+        raw = message["bytes"].decode("utf-8", "replace")
+    try:
+        frame: Any = orjson.loads(raw or "")
+    except orjson.JSONDecodeError:
+        frame = None
+    token = frame.get("token") if isinstance(frame, dict) else None
+    if not isinstance(frame, dict) or frame.get("type") != "auth" or not isinstance(token, str) \
+            or not token:
+        await _close(ws, "auth-invalid")
+        return None
+    return token
+
+
+async def relay_endpoint(ws: WebSocket) -> None:
+    state: RelayState = ws.app.state.relay
+    settings = state.settings
+    client_id = ws.query_params.get("id", "").strip()
+    if not client_id:
+        await ws.send_denial_response(
+            JSONResponse({"error": "query parameter 'id' is required", "code": "BAD_REQUEST"},
+                         status_code=400)
+        )
+        return
+    metadata = {name: ws.query_params.get(name) for name in METADATA_FIELDS}
+    public_url = _origin_url(ws.headers.get("origin"))
+    legacy_key = ws.query_params.get("token")
+
+    key_id: str | None = None
+    token_id: str | None = None
+    session_id: str | None = None
+    if legacy_key and settings.allow_legacy_auth:
+        await ws.accept()
+        api_key = state.store.authenticate_key(legacy_key)
+        if api_key is None:
+            await _close(ws, "auth-failed")
+            return
+        key_id = api_key.id
+    else:
+        await ws.accept()
+        token = await _first_frame(ws, settings.ws_auth_timeout)
+        if token is None:
+            return
+        found = state.store.authenticate_token(token)
+        if found is None:
+            log.info("client %s: authentication failed", client_id)
+            await _close(ws, "auth-failed")
+            return
+        record, key_id = found
+        token_id, session_id = record.id, record.session_id
+
+    from .hub import Connection  # local: avoids a cycle at import time
+
+    conn = Connection(ws=ws, client_id=client_id)
+    entry = ClientEntry(
+        client_id=client_id,
+        key_id=key_id,
+        connection=conn,
+        instance_id=state.instance_id,
+        metadata=metadata,
+        public_url=public_url,
+        token_id=token_id,
+        session_id=session_id,
+    )
+    if not await state.hub.register(entry):
+        await _close(ws, "client-taken")
+        return
+    try:
+        state.store.remember_client(key_id, client_id)
+        await conn.send({"type": "auth-success"})
+        state.hub.announce(entry)
+        await _frame_loop(state, entry, conn)
+    except Exception:
+        log.debug("client %s: socket error", client_id, exc_info=True)
+    finally:
+        state.hub.unregister(entry)
+
+
+async def _frame_loop(state: RelayState, entry: ClientEntry, conn: Any) -> None:
+    ws: WebSocket = conn.ws
+    while True:
+        try:
+            message = await ws.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            data = message.get("bytes")
+            raw = data.decode("utf-8", "replace") if data is not None else ""
+        entry.last_seen = time.time()
+        try:
+            frame: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            log.debug("client %s: ignoring a non-JSON frame", entry.client_id)
+            continue
+        if not isinstance(frame, dict):
+            continue
+        kind = frame.get("type")
+        if kind == "ping":
+            await conn.send({"type": "pong"})
+        elif kind == "player-list":
+            users = frame.get("users")
+            entry.players = users if isinstance(users, list) else []
+        elif isinstance(kind, str) and kind.endswith("-result"):
+            if not state.hub.correlator.deliver(conn, frame):
+                log.debug("client %s: unmatched %s", entry.client_id, kind)
+        else:
+            log.debug("client %s: ignoring frame type %r", entry.client_id, kind)

@@ -1,0 +1,101 @@
+"""Run an ASGI app under uvicorn in the current event loop and report its bound URL.
+
+Used by ``foundry-relay serve``, ``demo``, ``simulate``, the tests and the benchmarks. Port 0 binds
+a free port; the real one is read back from the listening socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from ..settings import Settings
+from .app import create_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+    host: str
+    port: int
+    app: Any
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+def _bound_port(server: uvicorn.Server) -> int:
+    for srv in server.servers:
+        for sock in srv.sockets:
+            return int(sock.getsockname()[1])
+    raise RuntimeError("the server has no listening socket")
+
+
+@contextlib.asynccontextmanager
+async def serve_app(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    ws_max_size: int = 16 * 1024 * 1024,
+    ws_ping_interval: float | None = 20.0,
+    install_signal_handlers: bool = False,
+    on_bound: Any = None,
+) -> AsyncIterator[Running]:
+    """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        ws_max_size=ws_max_size,
+        ws_ping_interval=ws_ping_interval,
+        ws_ping_timeout=ws_ping_interval,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    if not install_signal_handlers:
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve(), name=f"uvicorn-{host}:{port}")
+    while not server.started:
+        if task.done():
+            task.result()  # raises the start-up error
+            raise RuntimeError("the server stopped during start-up")
+        await asyncio.sleep(0.01)
+    running = Running(server=server, task=task, host=host, port=_bound_port(server), app=app)
+    if on_bound is not None:
+        on_bound(running.url)
+    try:
+        yield running
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 30)
+
+
+@contextlib.asynccontextmanager
+async def run_relay(settings: Settings) -> AsyncIterator[Running]:
+    """Start the relay described by ``settings`` (port 0 allowed)."""
+    app = create_app(settings)
+
+    def bound(url: str) -> None:
+        app.state.relay.bound_url = url.replace("://0.0.0.0:", "://127.0.0.1:")
+
+    ping = settings.websocket_ping_interval_ms / 1000 or None
+    async with serve_app(app, host=settings.host, port=settings.port,
+                         ws_max_size=settings.ws_max_bytes, ws_ping_interval=ping,
+                         on_bound=bound) as running:
+        yield running

@@ -1,0 +1,130 @@
+"""The four session endpoints (SPEC section 3) and the diagnostics routes (SPEC 4.6)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import BadRequest, RelayError
+from ..store import ApiKey
+from .headless import HeadlessService
+from .state import RelayState
+
+
+class StartSessionBody(BaseModel):
+    """Documented shape of ``POST /start-session`` (validated by hand for SPEC error codes)."""
+
+    model_config = ConfigDict(extra="allow")
+    handshakeToken: str
+    encryptedPassword: str
+    worldName: str | None = None
+    captureBrowserConsole: str | None = None
+
+
+def _headless(request: Request) -> HeadlessService:
+    state: RelayState = request.app.state.relay
+    if state.headless is None:
+        raise RelayError("headless sessions are disabled on this relay", code="HEADLESS_DISABLED")
+    return state.headless
+
+
+def _require_key(request: Request) -> ApiKey:
+    from .app import require_key
+
+    return require_key(request, request.headers.get("x-api-key"))
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    from .app import json_response
+
+    return json_response(payload, status)
+
+
+def install_session_routes(app: FastAPI) -> None:
+    from .app import _api_key_header, read_json_body, wait_disconnect
+
+    security = [Depends(_api_key_header)]
+
+    @app.post("/session-handshake", tags=["sessions"], dependencies=security,
+              response_class=Response)
+    async def session_handshake(request: Request) -> Response:
+        """Start a headless session: get a one-time token, a public key and a nonce."""
+        key = _require_key(request)
+        service = _headless(request)
+        h = request.headers
+        result = await service.handshake(
+            key,
+            foundry_url=h.get("x-foundry-url"),
+            username=h.get("x-username"),
+            world_name=h.get("x-world-name"),
+        )
+        return _json(result)
+
+    @app.post("/start-session", tags=["sessions"], dependencies=security,
+              response_class=Response,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": StartSessionBody.model_json_schema()}}}})
+    async def start_session(request: Request) -> Response:
+        """Launch the headless browser; returns when the module has connected."""
+        key = _require_key(request)
+        service = _headless(request)
+        body = await read_json_body(request, 64 * 1024)
+        launch = asyncio.ensure_future(service.start(key, body))
+        gone = asyncio.ensure_future(wait_disconnect(request))
+        try:
+            await asyncio.wait({launch, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not launch.done():
+                launch.cancel()
+            gone.cancel()
+        if not launch.done() or launch.cancelled():
+            try:
+                await launch
+            except (asyncio.CancelledError, RelayError):
+                pass
+            return _json({"error": "caller disconnected", "code": "LAUNCH_CANCELLED"}, 409)
+        return _json(launch.result())
+
+    @app.delete("/end-session", tags=["sessions"], dependencies=security,
+                response_class=Response)
+    async def end_session(request: Request) -> Response:
+        """End one of the caller's sessions (query ``sessionId`` or JSON body)."""
+        key = _require_key(request)
+        service = _headless(request)
+        session_id = request.query_params.get("sessionId")
+        if not session_id:
+            body = await read_json_body(request, 64 * 1024)
+            value = body.get("sessionId")
+            if value is not None and not isinstance(value, str):
+                raise BadRequest("sessionId must be a string")
+            session_id = value
+        if not session_id:
+            raise BadRequest("sessionId is required")
+        await service.end(key, session_id)
+        return _json({"status": "ok", "message": "Session ended"})
+
+    @app.get("/session", tags=["sessions"], dependencies=security, response_class=Response)
+    async def list_sessions(request: Request) -> Response:
+        """The caller's active and pending sessions."""
+        key = _require_key(request)
+        return _json(_headless(request).list_sessions(key))
+
+    @app.get("/session/{session_id}/log", tags=["sessions"], dependencies=security,
+             response_class=Response)
+    async def session_log(session_id: str, request: Request) -> Response:
+        """Stage timeline, failure and captured console lines of one of the caller's sessions."""
+        key = _require_key(request)
+        return _json(_headless(request).session_log(key, session_id))
+
+    @app.get("/session/{session_id}/screenshot", tags=["sessions"], dependencies=security,
+             response_class=Response,
+             responses={200: {"content": {"image/png": {}}}})
+    async def session_screenshot(session_id: str, request: Request) -> Response:
+        """PNG of the failing page, or of the live page of an active session."""
+        key = _require_key(request)
+        png = await _headless(request).screenshot(key, session_id)
+        return Response(png, media_type="image/png")

@@ -1,0 +1,89 @@
+"""The relay's one typed settings object (SPEC section 10).
+
+Values come from the environment and a ``.env`` file; the CLI passes its options as overrides.
+Every default is written here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _default_total_sessions() -> int:
+    """What the machine's memory allows: ~60 MB per session, half the RAM, at least 2."""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 20
+    return max(2, int(pages // 2 // (60 * 1024 * 1024)))
+
+
+class Settings(BaseSettings):
+    """Relay configuration; field names map to the SPEC's upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(3010, ge=0, le=65535)
+    data_dir: Path = Path("./data")
+    allow_headless: bool = True
+    max_headless_sessions: int = Field(2, ge=0)
+    max_total_headless_sessions: int = Field(default_factory=_default_total_sessions, ge=0)
+    headless_session_timeout: float = Field(600, ge=0)
+    headless_max_lifetime: float = Field(0, ge=0)
+    headless_prewarm: bool = False
+    headless_canvas: bool = False
+    client_grace_seconds: float = Field(30, ge=0)
+    handshake_ttl_seconds: float = Field(300, gt=0)
+    handshake_max_pending: int = Field(10, ge=0)
+    session_rate_limit: int = Field(30, ge=0)
+    chrome_path: str | None = Field(
+        None, validation_alias=AliasChoices("chrome_path", "puppeteer_executable_path")
+    )
+    capture_browser_console: Literal["", "error", "warn", "debug"] = ""
+    navigation_timeout: float = Field(30, gt=0)
+    world_launch_timeout: float = Field(60, gt=0)
+    game_ready_timeout: float = Field(60, gt=0)
+    module_connect_timeout: float = Field(30, gt=0)
+    request_timeout: float = Field(10, gt=0)
+    diagnostics_ttl_seconds: float = Field(3600, ge=0)
+    websocket_ping_interval_ms: int = Field(20_000, ge=0)
+    ws_auth_timeout: float = Field(10, gt=0)
+    ws_max_message_mb: float = Field(64, gt=0)
+    allow_legacy_auth: bool = True
+    foundry_url_allow: Annotated[list[str], NoDecode] = []
+    foundry_url_deny: Annotated[list[str], NoDecode] = []
+    cors_origins: Annotated[list[str], NoDecode] = ["*"]
+    public_url: str | None = None
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def ws_max_bytes(self) -> int:
+        return int(self.ws_max_message_mb * 1024 * 1024)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "relay.db"
