@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import logging
 import sys
 import time
@@ -36,3 +37,27 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     # Third-party chatter stays at WARNING unless DEBUG is asked for.
     for noisy in ("uvicorn.access", "httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel("WARNING" if level != "DEBUG" else "DEBUG")
+
+
+_SECRET_QUERY = re.compile(r"([?&](?:token|key|apiKey|api_key|password)=)[^&\s\"']+", re.I)
+
+
+class RedactSecrets(logging.Filter):
+    """Redacts secrets in query strings of log lines (uvicorn logs WebSocket request lines, and
+    legacy modules put the API key in ``?token=``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "=" in message:
+            redacted = _SECRET_QUERY.sub(r"\1***", message)
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
+
+
+def install_redaction() -> None:
+    """Attach the filter to uvicorn's loggers once (called wherever a server starts)."""
+    for name in ("uvicorn.error", "uvicorn.access", "uvicorn"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())

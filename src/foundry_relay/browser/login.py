@@ -149,20 +149,24 @@ async def login(
                 raise LaunchError("Foundry rejected the admin password",
                                   code="FOUNDRY_ADMIN_REJECTED", stage="admin-auth")
             seen_auth = True
+            on_stage("admin-auth")
             await _admin_auth(page, base, credentials, timeouts)
         elif where == "setup":
             if seen_setup:
                 raise LaunchError("Foundry stayed on its setup screen", code="WORLD_NOT_FOUND",
                                   stage="world-launch")
             seen_setup = True
+            on_stage("world-launch")
             await _launch_world(page, base, target, timeouts)
         elif where in ("join", "players"):
             if seen_join:
                 raise LaunchError("Foundry did not accept the login", code="FOUNDRY_LOGIN_REJECTED",
                                   stage="login")
             seen_join = True
+            on_stage("login")
             await _join(page, base, target, credentials, timeouts)
         elif where == "game":
+            on_stage("game-ready")
             return await _game_ready(page, target, timeouts)
         else:
             raise LaunchError(

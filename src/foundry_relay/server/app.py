@@ -196,12 +196,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             from .headless import HeadlessService
 
             state.headless = HeadlessService(state)
-            await state.headless.start()
+            await state.headless.open()
         try:
             yield
         finally:
             if state.headless is not None:
-                await state.headless.stop()
+                await state.headless.close()
             await state.hub.close_all("shutdown")
             if own_store:
                 the_store.close()

@@ -110,7 +110,7 @@ class HeadlessService:
 
     # -- lifecycle of the service -------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def open(self) -> None:
         await self.keys.start()
         marked = self.state.store.mark_unfinished_sessions("relay-shutdown")
         if marked:
@@ -119,7 +119,7 @@ class HeadlessService:
         if self.settings.headless_prewarm:
             await self.engine.ensure_browser()
 
-    async def stop(self) -> None:
+    async def close(self) -> None:
         """Stop accepting, end every session (``relay-shutdown``), close the browser."""
         self._stopping = True
         await asyncio.gather(
@@ -198,7 +198,7 @@ class HeadlessService:
 
     # -- start --------------------------------------------------------------------------------
 
-    async def start(self, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
+    async def start_session(self, key: ApiKey, body: dict[str, Any]) -> dict[str, Any]:
         if self._stopping:
             raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
         token, encrypted = body.get("handshakeToken"), body.get("encryptedPassword")

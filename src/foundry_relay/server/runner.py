@@ -15,6 +15,7 @@ from typing import Any
 
 import uvicorn
 
+from ..logsetup import install_redaction
 from ..settings import Settings
 from .app import create_app
 
@@ -54,6 +55,7 @@ async def serve_app(
     on_bound: Any = None,
 ) -> AsyncIterator[Running]:
     """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts."""
+    install_redaction()
     config = uvicorn.Config(
         app,
         host=host,
@@ -72,7 +74,10 @@ async def serve_app(
     task = asyncio.create_task(server.serve(), name=f"uvicorn-{host}:{port}")
     while not server.started:
         if task.done():
-            task.result()  # raises the start-up error
+            try:
+                task.result()
+            except BaseException as exc:  # uvicorn exits with SystemExit on start-up failure
+                raise RuntimeError(f"the server failed to start: {exc!r}") from exc
             raise RuntimeError("the server stopped during start-up")
         await asyncio.sleep(0.01)
     running = Running(server=server, task=task, host=host, port=_bound_port(server), app=app)

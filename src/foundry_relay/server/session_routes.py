@@ -73,7 +73,7 @@ def install_session_routes(app: FastAPI) -> None:
         key = _require_key(request)
         service = _headless(request)
         body = await read_json_body(request, 64 * 1024)
-        launch = asyncio.ensure_future(service.start(key, body))
+        launch = asyncio.ensure_future(service.start_session(key, body))
         gone = asyncio.ensure_future(wait_disconnect(request))
         try:
             await asyncio.wait({launch, gone}, return_when=asyncio.FIRST_COMPLETED)

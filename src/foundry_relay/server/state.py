@@ -36,10 +36,11 @@ class RelayState:
 
     @property
     def relay_ws_url(self) -> str:
-        """The WebSocket URL modules of headless sessions are pointed at."""
+        """The WebSocket base URL modules of headless sessions are pointed at (the module
+        appends ``/relay``, as with its default ``wss://…`` setting)."""
         base = (self.settings.public_url or self.bound_url or "").rstrip("/")
         if base.startswith("https://"):
             base = "wss://" + base[len("https://"):]
         elif base.startswith("http://"):
             base = "ws://" + base[len("http://"):]
-        return base + "/relay"
+        return base
