@@ -40,6 +40,11 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
 
 
 _SECRET_QUERY = re.compile(r"([?&](?:token|key|apiKey|api_key|password)=)[^&\s\"']+", re.I)
+_SECRET_JSON = re.compile(
+    r'("(?:token|password|adminPassword|encryptedPassword|handshakeToken|connectionToken)"'
+    r"\s*:\s*)\"[^\"]*\"?",
+    re.I,
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -48,8 +53,9 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "=" in message:
+        if "=" in message or '"' in message:
             redacted = _SECRET_QUERY.sub(r"\1***", message)
+            redacted = _SECRET_JSON.sub(r'\1"***"', redacted)
             if redacted != message:
                 record.msg, record.args = redacted, None
         return True

@@ -29,7 +29,8 @@ class Connection:
     ws: WebSocket
     client_id: str
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    closed: bool = False
+    closed: bool = False  # no more sends: unregistered or closing
+    close_sent: bool = False
 
     async def send(self, frame: dict[str, Any]) -> None:
         data = orjson.dumps(frame).decode("utf-8")
@@ -45,9 +46,9 @@ class Connection:
 
     async def close(self, reason_key: str) -> None:
         code, reason = WS_CLOSE[reason_key]
-        if self.closed:
+        if self.close_sent:
             return
-        self.closed = True
+        self.closed = self.close_sent = True
         if self.ws.application_state == WebSocketState.CONNECTED:
             try:
                 await self.ws.close(code=code, reason=reason)

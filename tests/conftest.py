@@ -1,0 +1,157 @@
+"""Shared fixtures: real relays and simulators on 127.0.0.1 port 0, real SQLite files, a shared
+Chromium for simulator tests, and a log scan that fails the run if any secret was logged."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from foundry_relay.browser.engine import chromium_args, find_chromium
+from foundry_relay.server.runner import Running, run_relay
+from foundry_relay.settings import Settings
+from foundry_relay.store import Store
+
+# -- secret scan ------------------------------------------------------------------------------
+
+SECRETS: set[str] = set()
+LOG_LINES: list[str] = []
+
+
+class _Capture(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                line += " " + repr(record.exc_info[1])
+            LOG_LINES.append(line)
+        except Exception:
+            LOG_LINES.append(str(record.msg))
+
+
+def remember_secret(value: str) -> str:
+    """Register a secret the suite used; the run fails if any log line contains it."""
+    if value:
+        SECRETS.add(value)
+    return value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = logging.getLogger()
+    root.addHandler(_Capture(level=logging.DEBUG))
+    root.setLevel(logging.DEBUG)
+    for noisy in ("asyncio", "websockets", "httpcore", "hpack"):
+        logging.getLogger(noisy).setLevel(logging.INFO)
+
+
+def leaked_secrets() -> list[tuple[str, str]]:
+    hits = []
+    for line in LOG_LINES:
+        for secret in SECRETS:
+            if secret in line:
+                hits.append((secret[:6] + "…", line[:200]))
+    return hits
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    hits = leaked_secrets()
+    if hits:
+        print(f"\nSECRET LEAK: {len(hits)} log line(s) contain a secret used by the tests:")
+        for secret, line in hits[:10]:
+            print(f"  {secret}: {line}")
+        session.exitstatus = 1
+
+
+# -- relay ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RelayHandle:
+    running: Running
+    settings: Settings
+    store: Store
+
+    @property
+    def url(self) -> str:
+        return self.running.url
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/relay"
+
+    @property
+    def state(self) -> Any:
+        return self.running.app.state.relay
+
+    def new_key(self, name: str = "test") -> tuple[str, str]:
+        record, key = self.store.create_key(name)
+        return record.id, remember_secret(key)
+
+    def new_token(self, key_id: str, name: str = "world") -> tuple[str, str]:
+        record, token = self.store.create_token(key_id, name)
+        return record.id, remember_secret(token)
+
+    def http(self, key: str | None = None, timeout: float = 60) -> httpx.AsyncClient:
+        headers = {"x-api-key": key} if key else {}
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout)
+
+
+RelayFactory = Callable[..., contextlib.AbstractAsyncContextManager[RelayHandle]]
+
+
+@pytest.fixture
+def relay_factory(tmp_path: Path) -> RelayFactory:
+    """``async with relay_factory(**settings) as relay`` starts a real relay on port 0."""
+    counter = [0]
+
+    @contextlib.asynccontextmanager
+    async def factory(**overrides: Any) -> AsyncIterator[RelayHandle]:
+        counter[0] += 1
+        data = tmp_path / f"relay{counter[0]}"
+        values: dict[str, Any] = {"port": 0, "data_dir": data, "session_rate_limit": 0,
+                                  "allow_headless": False}
+        values.update(overrides)
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        store = Store(settings.db_path)
+        try:
+            async with run_relay(settings) as running:
+                yield RelayHandle(running, settings, store)
+        finally:
+            store.close()
+
+    return factory
+
+
+@pytest_asyncio.fixture
+async def relay(relay_factory: RelayFactory) -> AsyncIterator[RelayHandle]:
+    async with relay_factory() as handle:
+        yield handle
+
+
+# -- browser (simulator tests drive it directly) ------------------------------------------------
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=find_chromium(os.environ.get("CHROME_PATH")),
+                                     headless=True, args=chromium_args())
+        yield b
+        await b.close()
+
+
+@pytest_asyncio.fixture
+async def context(browser: Any) -> AsyncIterator[Any]:
+    ctx = await browser.new_context()
+    yield ctx
+    await ctx.close()

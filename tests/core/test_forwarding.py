@@ -1,0 +1,115 @@
+"""Forwarding rules: parameter parsing and reply correlation, without an event loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from foundry_relay.core.forwarding import (
+    ROUTES,
+    Correlator,
+    Pending,
+    build_frame,
+    new_request_id,
+    parse_params,
+    reply_error,
+)
+from foundry_relay.errors import BadRequest, ForwardingError, RelayError
+
+ROUTE = {r.ws_type: r for r in ROUTES}
+
+
+class Box:
+    def __init__(self) -> None:
+        self.reply: dict[str, Any] | None = None
+        self.error: RelayError | None = None
+
+    def resolve(self, reply: dict[str, Any]) -> None:
+        self.reply = reply
+
+    def fail(self, error: RelayError) -> None:
+        self.error = error
+
+
+def test_every_spec_route_is_in_the_table() -> None:
+    table = {(r.method, r.path): r.ws_type for r in ROUTES}
+    assert table == {
+        ("GET", "/get"): "entity", ("GET", "/search"): "search", ("POST", "/roll"): "roll",
+        ("GET", "/structure"): "structure", ("POST", "/create"): "create",
+        ("PUT", "/update"): "update", ("DELETE", "/delete"): "delete",
+        ("GET", "/macros"): "macros", ("POST", "/macro/{uuid}/execute"): "macro-execute",
+        ("GET", "/world-info"): "world-info", ("GET", "/players"): "players",
+    }
+
+
+def test_query_strings_are_coerced() -> None:
+    params = parse_params(ROUTE["search"], {"query": "gob", "limit": "5", "minified": "true"},
+                          {}, {})
+    assert params == {"query": "gob", "limit": 5, "minified": True}
+
+
+@pytest.mark.parametrize("value", ["five", "1.5", ""])
+def test_bad_int_is_400_naming_the_parameter(value: str) -> None:
+    with pytest.raises(BadRequest, match="limit"):
+        parse_params(ROUTE["search"], {"query": "x", "limit": value}, {}, {})
+
+
+def test_missing_required_is_400_naming_it() -> None:
+    with pytest.raises(BadRequest, match="formula"):
+        parse_params(ROUTE["roll"], {}, {}, {})
+    with pytest.raises(BadRequest, match="'query'"):
+        parse_params(ROUTE["search"], {"limit": "3"}, {}, {})
+
+
+def test_body_types_are_checked() -> None:
+    with pytest.raises(BadRequest, match="data"):
+        parse_params(ROUTE["create"], {}, {"entityType": "Actor", "data": "x"}, {})
+    with pytest.raises(BadRequest, match="createChatMessage"):
+        parse_params(ROUTE["roll"], {}, {"formula": "1d6", "createChatMessage": "maybe"}, {})
+    ok = parse_params(ROUTE["create"], {}, {"entityType": "Actor", "data": {"name": "A"}}, {})
+    assert ok == {"entityType": "Actor", "data": {"name": "A"}}
+
+
+def test_path_parameter_and_frame_shape() -> None:
+    params = parse_params(ROUTE["macro-execute"], {}, {"args": {"a": 1}}, {"uuid": "Macro.x"})
+    frame = build_frame(ROUTE["macro-execute"], params, "rid")
+    assert frame == {"type": "macro-execute", "requestId": "rid", "uuid": "Macro.x",
+                     "args": {"a": 1}, "data": {}}
+
+
+def test_request_ids_are_unguessable_and_unique() -> None:
+    ids = {new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(len(i) == 32 for i in ids)
+
+
+def test_reply_error_only_for_string_error() -> None:
+    assert reply_error({"error": "boom"})
+    assert not reply_error({"error": None})
+    assert not reply_error({"error": {"x": 1}})
+
+
+def test_correlator_accepts_only_the_asked_socket_and_type() -> None:
+    corr = Correlator()
+    asked, other = object(), object()
+    box = Box()
+    corr.add(Pending("r1", "c1", asked, "roll", box))
+    assert not corr.deliver(other, {"type": "roll-result", "requestId": "r1"})
+    assert not corr.deliver(asked, {"type": "search-result", "requestId": "r1"})
+    assert box.reply is None
+    assert corr.deliver(asked, {"type": "roll-result", "requestId": "r1", "total": 3})
+    assert box.reply == {"type": "roll-result", "requestId": "r1", "total": 3}
+    assert not corr.deliver(asked, {"type": "roll-result", "requestId": "r1"})
+
+
+def test_fail_connection_fails_only_its_requests() -> None:
+    corr = Correlator()
+    a, b = object(), object()
+    boxes = [Box() for _ in range(3)]
+    corr.add(Pending("1", "c", a, "roll", boxes[0]))
+    corr.add(Pending("2", "c", a, "roll", boxes[1]))
+    corr.add(Pending("3", "d", b, "roll", boxes[2]))
+    assert corr.fail_connection(a, ForwardingError("gone", code="CLIENT_GONE")) == 2
+    assert boxes[0].error is not None and boxes[0].error.code == "CLIENT_GONE"
+    assert boxes[2].error is None and "3" in corr.pending
