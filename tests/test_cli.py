@@ -1,0 +1,103 @@
+"""The command line: keys and tokens round trips, serve start-up and clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from foundry_relay.store import Store
+
+from .conftest import remember_secret
+
+CLI = [sys.executable, "-m", "foundry_relay.cli"]
+
+
+def run(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args, "--data-dir", str(data)], capture_output=True,
+                          text=True, timeout=60, input=stdin, check=False)
+
+
+def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
+    created = run("keys", "create", "--name", "bot", "--json", data=tmp_path)
+    assert created.returncode == 0, created.stderr
+    key = json.loads(created.stdout)  # exactly one JSON object on stdout
+    assert set(key) == {"id", "name", "key"} and key["name"] == "bot"
+    remember_secret(key["key"])
+    listed = json.loads(run("keys", "list", "--json", data=tmp_path).stdout)
+    assert listed == [{"id": key["id"], "name": "bot", "createdAt": listed[0]["createdAt"],
+                       "revoked": False}]
+    assert key["key"] not in run("keys", "list", data=tmp_path).stdout
+    # Only the hash is stored.
+    assert key["key"].encode() not in (tmp_path / "relay.db").read_bytes()
+    store = Store(tmp_path / "relay.db")
+    assert store.authenticate_key(key["key"]) is not None
+    assert run("keys", "revoke", key["id"], data=tmp_path).returncode == 0
+    assert store.authenticate_key(key["key"]) is None  # at once, no restart
+    assert json.loads(run("keys", "list", "--json", data=tmp_path).stdout)[0]["revoked"] is True
+    again = run("keys", "revoke", key["id"], data=tmp_path)
+    assert again.returncode == 1 and "NOT_FOUND" in again.stderr
+    store.close()
+
+
+def test_tokens_create_list_revoke_roundtrip(tmp_path: Path) -> None:
+    key = json.loads(run("keys", "create", "--name", "k", "--json", data=tmp_path).stdout)
+    remember_secret(key["key"])
+    made = run("tokens", "create", "--key-id", key["id"], "--name", "my world", "--json",
+               data=tmp_path)
+    assert made.returncode == 0, made.stderr
+    token = json.loads(made.stdout)
+    assert set(token) == {"id", "name", "token"} and token["name"] == "my world"
+    remember_secret(token["token"])
+    listed = json.loads(run("tokens", "list", "--json", data=tmp_path).stdout)
+    assert [t["id"] for t in listed] == [token["id"]] and listed[0]["keyId"] == key["id"]
+    store = Store(tmp_path / "relay.db")
+    assert store.authenticate_token(token["token"]) is not None
+    assert run("tokens", "revoke", token["id"], data=tmp_path).returncode == 0
+    assert store.authenticate_token(token["token"]) is None
+    bad = run("tokens", "create", "--key-id", "nope", data=tmp_path)
+    assert bad.returncode == 1 and "NOT_FOUND" in bad.stderr
+    store.close()
+
+
+def test_schema_is_versioned(tmp_path: Path) -> None:
+    store = Store(tmp_path / "relay.db")
+    assert store.schema_version == 1
+    store.close()
+    assert Store(tmp_path / "relay.db").schema_version == 1  # reopening migrates nothing
+
+
+def test_serve_port_zero_logs_port_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = {**os.environ, "LOG_LEVEL": "INFO", "ALLOW_HEADLESS": "false"}
+    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--data-dir", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    assert proc.stdout is not None
+    url = None
+    deadline = time.time() + 30
+    lines = []
+    while time.time() < deadline and url is None:
+        line = proc.stdout.readline()
+        lines.append(line)
+        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
+        if match:
+            url = match.group(1)
+    assert url is not None, "".join(lines)
+    assert httpx.get(url + "/api/status").json()["status"] == "ok"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    rest = proc.stdout.read()
+    assert "stopped" in rest
+
+
+def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
+    env = {**os.environ, "PORT": "not-a-port"}
+    proc = subprocess.run([*CLI, "serve", "--data-dir", str(tmp_path)], capture_output=True,
+                          text=True, env=env, timeout=60, check=False)
+    assert proc.returncode == 2 and "invalid configuration" in proc.stderr
