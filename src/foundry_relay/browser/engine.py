@@ -10,12 +10,14 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
@@ -23,6 +25,7 @@ from ..errors import LaunchError
 
 log = logging.getLogger(__name__)
 
+MARKER_PREFIX = "--foundry-relay-owner="
 HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
 FULL_CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 
@@ -146,18 +149,28 @@ class BrowserEngine:
         self._on_crash = on_crash
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
+        self._browser_pid: int | None = None
+        # Chromium ignores unknown switches; this one finds our process (and, after a crash of
+        # the relay, the stale browsers of this data folder).
+        self.marker = f"{MARKER_PREFIX}{home.resolve()}#{secrets.token_hex(4)}"
         self._lock = asyncio.Lock()
         self._stopping = False
         self.executable: str | None = None
 
     @property
     def browser_pid(self) -> int | None:
-        browser = self._browser
-        if browser is None:
+        """The pid of the running browser's main process (None when none runs)."""
+        if self._browser is None or not self._browser.is_connected():
             return None
-        proc = getattr(getattr(browser, "_impl_obj", None), "_browser_process", None)
-        pid = getattr(proc, "pid", None)
-        return pid if isinstance(pid, int) else None
+        return self._browser_pid
+
+    def _find_browser_pid(self) -> int | None:
+        """Find our browser's main process by the marker switch on its command line."""
+        for proc in psutil.process_iter(["cmdline"]):
+            cmd = proc.info.get("cmdline") or []
+            if self.marker in cmd and not any(a.startswith("--type=") for a in cmd):
+                return int(proc.pid)
+        return None
 
     async def ensure_browser(self) -> Browser:
         async with self._lock:
@@ -173,7 +186,7 @@ class BrowserEngine:
                 browser = await self._playwright.chromium.launch(
                     executable_path=self.executable,
                     headless=True,
-                    args=chromium_args(),
+                    args=[*chromium_args(), self.marker],
                     env=env,
                     chromium_sandbox=False,
                     handle_sigint=False,
@@ -188,6 +201,7 @@ class BrowserEngine:
                 ) from exc
             browser.on("disconnected", lambda _b: self._disconnected(browser))
             self._browser = browser
+            self._browser_pid = self._find_browser_pid()
             log.info("browser started: %s %s", self.executable, browser.version)
             return browser
 

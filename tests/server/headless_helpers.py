@@ -1,0 +1,90 @@
+"""Helpers for headless-session tests: a relay with headless on plus a simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psutil
+
+from foundry_relay.client import AsyncRelayClient, RelayClientError
+from foundry_relay.simulator import RunningSimulator, SimConfig, run_simulator
+
+from ..conftest import RelayFactory, RelayHandle, remember_secret
+
+GM_PASSWORD = remember_secret("gm-password")
+
+
+@contextlib.asynccontextmanager
+async def headless_stack(relay_factory: RelayFactory, sim_config: SimConfig | None = None,
+                         **overrides: Any) -> AsyncIterator[tuple[RelayHandle, RunningSimulator]]:
+    values: dict[str, Any] = {"allow_headless": True, "navigation_timeout": 10,
+                              "world_launch_timeout": 10, "game_ready_timeout": 10,
+                              "module_connect_timeout": 10}
+    values.update(overrides)
+    async with relay_factory(**values) as relay, run_simulator(sim_config) as sim:
+        yield relay, sim
+
+
+def client(relay: RelayHandle, key: str) -> AsyncRelayClient:
+    return AsyncRelayClient(relay.url, key, timeout=60)
+
+
+async def start(relay: RelayHandle, sim: RunningSimulator, key: str, *,
+                username: str = "Gamemaster", password: str = GM_PASSWORD,
+                world: str | None = None, admin: str | None = None) -> Any:
+    async with client(relay, key) as c:
+        return await c.start_session(foundry_url=sim.url, username=username, password=password,
+                                     world=world, admin_password=admin)
+
+
+async def start_error(relay: RelayHandle, sim: RunningSimulator, key: str,
+                      **kwargs: Any) -> RelayClientError:
+    try:
+        await start(relay, sim, key, **kwargs)
+    except RelayClientError as exc:
+        return exc
+    raise AssertionError("the start succeeded")
+
+
+def nothing_left(relay: RelayHandle) -> None:
+    """No context, page, slot, waiter or live token is held after a session is over."""
+    service = relay.state.headless
+    assert service.pages == {}
+    assert service.sessions.all() == []
+    assert service.launches == {}
+    assert relay.state.hub._auth_waiters == {}
+    browser = service.engine._browser
+    if browser is not None and browser.is_connected():
+        assert browser.contexts == []
+    live = [t for t in relay.store.list_tokens() if t.session_id and t.revoked_at is None]
+    assert live == []
+
+
+def renderer_pids(relay: RelayHandle) -> set[int]:
+    pid = relay.state.headless.engine.browser_pid
+    if pid is None:
+        return set()
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return set()
+    out = set()
+    for proc in children:
+        try:
+            if "--type=renderer" in " ".join(proc.cmdline()):
+                out.add(proc.pid)
+        except psutil.Error:
+            continue
+    return out
+
+
+async def wait_until(predicate: Any, timeout: float = 10, interval: float = 0.05) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(interval)
+    return bool(predicate())
