@@ -116,8 +116,12 @@ def relay_factory(tmp_path: Path) -> RelayFactory:
     async def factory(**overrides: Any) -> AsyncIterator[RelayHandle]:
         counter[0] += 1
         data = tmp_path / f"relay{counter[0]}"
-        values: dict[str, Any] = {"port": 0, "data_dir": data, "session_rate_limit": 0,
-                                  "allow_headless": False}
+        values: dict[str, Any] = {
+            "port": 0,
+            "data_dir": data,
+            "session_rate_limit": 0,
+            "allow_headless": False,
+        }
         values.update(overrides)
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         store = Store(settings.db_path)
@@ -144,8 +148,11 @@ async def browser() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=find_chromium(os.environ.get("CHROME_PATH")),
-                                     headless=True, args=chromium_args())
+        b = await pw.chromium.launch(
+            executable_path=find_chromium(os.environ.get("CHROME_PATH")),
+            headless=True,
+            args=chromium_args(),
+        )
         yield b
         await b.close()
 

@@ -21,8 +21,14 @@ CLI = [sys.executable, "-m", "foundry_relay.cli"]
 
 
 def run(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args, "--data-dir", str(data)], capture_output=True,
-                          text=True, timeout=60, input=stdin, check=False)
+    return subprocess.run(
+        [*CLI, *args, "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+        check=False,
+    )
 
 
 def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
@@ -32,8 +38,9 @@ def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     assert set(key) == {"id", "name", "key"} and key["name"] == "bot"
     remember_secret(key["key"])
     listed = json.loads(run("keys", "list", "--json", data=tmp_path).stdout)
-    assert listed == [{"id": key["id"], "name": "bot", "createdAt": listed[0]["createdAt"],
-                       "revoked": False}]
+    assert listed == [
+        {"id": key["id"], "name": "bot", "createdAt": listed[0]["createdAt"], "revoked": False}
+    ]
     assert key["key"] not in run("keys", "list", data=tmp_path).stdout
     # Only the hash is stored.
     assert key["key"].encode() not in (tmp_path / "relay.db").read_bytes()
@@ -50,8 +57,9 @@ def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
 def test_tokens_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     key = json.loads(run("keys", "create", "--name", "k", "--json", data=tmp_path).stdout)
     remember_secret(key["key"])
-    made = run("tokens", "create", "--key-id", key["id"], "--name", "my world", "--json",
-               data=tmp_path)
+    made = run(
+        "tokens", "create", "--key-id", key["id"], "--name", "my world", "--json", data=tmp_path
+    )
     assert made.returncode == 0, made.stderr
     token = json.loads(made.stdout)
     assert set(token) == {"id", "name", "token"} and token["name"] == "my world"
@@ -76,8 +84,13 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
 
 def test_serve_port_zero_logs_port_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "LOG_LEVEL": "INFO", "ALLOW_HEADLESS": "false"}
-    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--data-dir", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", "0", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     assert proc.stdout is not None
     url = None
     deadline = time.time() + 30
@@ -98,6 +111,12 @@ def test_serve_port_zero_logs_port_and_stops_cleanly_on_sigterm(tmp_path: Path) 
 
 def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
     env = {**os.environ, "PORT": "not-a-port"}
-    proc = subprocess.run([*CLI, "serve", "--data-dir", str(tmp_path)], capture_output=True,
-                          text=True, env=env, timeout=60, check=False)
+    proc = subprocess.run(
+        [*CLI, "serve", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2 and "invalid configuration" in proc.stderr

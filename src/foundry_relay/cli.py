@@ -23,15 +23,20 @@ from .logsetup import configure
 from .settings import Settings
 from .store import Store
 
-app = typer.Typer(help="Self-hostable relay for Foundry VTT with headless sessions.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Self-hostable relay for Foundry VTT with headless sessions.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
-tokens_app = typer.Typer(help="Manage connection tokens for manually paired worlds.",
-                         no_args_is_help=True)
+tokens_app = typer.Typer(
+    help="Manage connection tokens for manually paired worlds.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
-session_app = typer.Typer(help="Client side: start, list and end headless sessions on a relay.",
-                          no_args_is_help=True)
+session_app = typer.Typer(
+    help="Client side: start, list and end headless sessions on a relay.", no_args_is_help=True
+)
 app.add_typer(session_app, name="session")
 register_session_commands(session_app)
 
@@ -41,8 +46,9 @@ log = logging.getLogger("foundry_relay.cli")
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Data folder (default: DATA_DIR, else ./data).",
-                 show_default=False),
+    typer.Option(
+        "--data-dir", help="Data folder (default: DATA_DIR, else ./data).", show_default=False
+    ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -108,8 +114,9 @@ def keys_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")],
-                data_dir: DataDir = None) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id.")], data_dir: DataDir = None
+) -> None:
     """Revoke an API key; it stops working at once."""
     try:
         _store(data_dir).revoke_key(key_id)
@@ -154,14 +161,21 @@ def tokens_list(
         return
     table = Table("id", "key", "name", "session", "created", "status")
     for t in tokens:
-        table.add_row(t.id, t.key_id, t.name, t.session_id or "", _when(t.created_at),
-                      "revoked" if t.revoked_at else "active")
+        table.add_row(
+            t.id,
+            t.key_id,
+            t.name,
+            t.session_id or "",
+            _when(t.created_at),
+            "revoked" if t.revoked_at else "active",
+        )
     out.print(table)
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")],
-                  data_dir: DataDir = None) -> None:
+def tokens_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id.")], data_dir: DataDir = None
+) -> None:
     """Revoke a connection token; it stops working at once."""
     try:
         _store(data_dir).revoke_token(token_id)
@@ -184,33 +198,42 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (PORT); 0 picks a free one.")] = None,
     data_dir: DataDir = None,
-    allow_headless: Annotated[bool | None, typer.Option(
-        "--allow-headless/--no-headless", help="ALLOW_HEADLESS")] = None,
-    max_headless_sessions: Annotated[int | None, typer.Option(
-        help="MAX_HEADLESS_SESSIONS")] = None,
-    max_total_headless_sessions: Annotated[int | None, typer.Option(
-        help="MAX_TOTAL_HEADLESS_SESSIONS")] = None,
-    headless_session_timeout: Annotated[float | None, typer.Option(
-        help="HEADLESS_SESSION_TIMEOUT (s)")] = None,
-    headless_max_lifetime: Annotated[float | None, typer.Option(
-        help="HEADLESS_MAX_LIFETIME (s)")] = None,
-    headless_prewarm: Annotated[bool | None, typer.Option(
-        "--headless-prewarm/--no-headless-prewarm", help="HEADLESS_PREWARM")] = None,
-    headless_canvas: Annotated[bool | None, typer.Option(
-        "--headless-canvas/--no-headless-canvas", help="HEADLESS_CANVAS")] = None,
-    handshake_ttl_seconds: Annotated[float | None, typer.Option(
-        help="HANDSHAKE_TTL_SECONDS")] = None,
-    handshake_max_pending: Annotated[int | None, typer.Option(
-        help="HANDSHAKE_MAX_PENDING")] = None,
+    allow_headless: Annotated[
+        bool | None, typer.Option("--allow-headless/--no-headless", help="ALLOW_HEADLESS")
+    ] = None,
+    max_headless_sessions: Annotated[int | None, typer.Option(help="MAX_HEADLESS_SESSIONS")] = None,
+    max_total_headless_sessions: Annotated[
+        int | None, typer.Option(help="MAX_TOTAL_HEADLESS_SESSIONS")
+    ] = None,
+    headless_session_timeout: Annotated[
+        float | None, typer.Option(help="HEADLESS_SESSION_TIMEOUT (s)")
+    ] = None,
+    headless_max_lifetime: Annotated[
+        float | None, typer.Option(help="HEADLESS_MAX_LIFETIME (s)")
+    ] = None,
+    headless_prewarm: Annotated[
+        bool | None,
+        typer.Option("--headless-prewarm/--no-headless-prewarm", help="HEADLESS_PREWARM"),
+    ] = None,
+    headless_canvas: Annotated[
+        bool | None, typer.Option("--headless-canvas/--no-headless-canvas", help="HEADLESS_CANVAS")
+    ] = None,
+    handshake_ttl_seconds: Annotated[
+        float | None, typer.Option(help="HANDSHAKE_TTL_SECONDS")
+    ] = None,
+    handshake_max_pending: Annotated[int | None, typer.Option(help="HANDSHAKE_MAX_PENDING")] = None,
     session_rate_limit: Annotated[int | None, typer.Option(help="SESSION_RATE_LIMIT")] = None,
     chrome_path: Annotated[str | None, typer.Option(help="CHROME_PATH")] = None,
-    capture_browser_console: Annotated[str | None, typer.Option(
-        help="CAPTURE_BROWSER_CONSOLE")] = None,
-    websocket_ping_interval_ms: Annotated[int | None, typer.Option(
-        help="WEBSOCKET_PING_INTERVAL_MS")] = None,
+    capture_browser_console: Annotated[
+        str | None, typer.Option(help="CAPTURE_BROWSER_CONSOLE")
+    ] = None,
+    websocket_ping_interval_ms: Annotated[
+        int | None, typer.Option(help="WEBSOCKET_PING_INTERVAL_MS")
+    ] = None,
     ws_max_message_mb: Annotated[float | None, typer.Option(help="WS_MAX_MESSAGE_MB")] = None,
-    allow_legacy_auth: Annotated[bool | None, typer.Option(
-        "--allow-legacy-auth/--no-legacy-auth", help="ALLOW_LEGACY_AUTH")] = None,
+    allow_legacy_auth: Annotated[
+        bool | None, typer.Option("--allow-legacy-auth/--no-legacy-auth", help="ALLOW_LEGACY_AUTH")
+    ] = None,
     foundry_url_allow: Annotated[str | None, typer.Option(help="FOUNDRY_URL_ALLOW")] = None,
     foundry_url_deny: Annotated[str | None, typer.Option(help="FOUNDRY_URL_DENY")] = None,
     cors_origins: Annotated[str | None, typer.Option(help="CORS_ORIGINS")] = None,
@@ -235,8 +258,12 @@ async def _serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with run_relay(settings) as running:
-        log.info("foundry-relay %s listening on %s (data %s)", __version__, running.url,
-                 settings.data_dir)
+        log.info(
+            "foundry-relay %s listening on %s (data %s)",
+            __version__,
+            running.url,
+            settings.data_dir,
+        )
         await stop.wait()
         log.info("shutting down")
     log.info("stopped")
@@ -269,32 +296,44 @@ def _parse_user(spec: str) -> Any:
 def simulate(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 30000,
-    relay_url: Annotated[str | None, typer.Option(
-        help="Relay WebSocket URL for the module (else only a seeded one is used).")] = None,
-    relay_token: Annotated[str | None, typer.Option(
-        help="Connection token the module sends when none is seeded.")] = None,
-    world: Annotated[list[str] | None, typer.Option(
-        help="ID[:TITLE[:SYSTEM]]; repeat for several.")] = None,
-    user: Annotated[list[str] | None, typer.Option(
-        help="NAME:PASSWORD:ROLE; repeat for several.")] = None,
-    admin_password: Annotated[str | None, typer.Option(
-        help="Lock the setup screen behind this admin password.")] = None,
-    no_active_world: Annotated[bool, typer.Option(
-        "--no-active-world", help="Start on the setup screen.")] = False,
+    relay_url: Annotated[
+        str | None,
+        typer.Option(help="Relay WebSocket URL for the module (else only a seeded one is used)."),
+    ] = None,
+    relay_token: Annotated[
+        str | None, typer.Option(help="Connection token the module sends when none is seeded.")
+    ] = None,
+    world: Annotated[
+        list[str] | None, typer.Option(help="ID[:TITLE[:SYSTEM]]; repeat for several.")
+    ] = None,
+    user: Annotated[
+        list[str] | None, typer.Option(help="NAME:PASSWORD:ROLE; repeat for several.")
+    ] = None,
+    admin_password: Annotated[
+        str | None, typer.Option(help="Lock the setup screen behind this admin password.")
+    ] = None,
+    no_active_world: Annotated[
+        bool, typer.Option("--no-active-world", help="Start on the setup screen.")
+    ] = False,
     foundry_version: Annotated[int, typer.Option(help="Major version: 12, 13 or 14.")] = 13,
     launch_delay: Annotated[float, typer.Option(help="World launch time in seconds.")] = 0.5,
     client_id: Annotated[str | None, typer.Option(help="Fixed module clientId.")] = None,
     slow_pages: Annotated[float, typer.Option(help="Fault: seconds added to pages.")] = 0.0,
-    launch_never_completes: Annotated[bool, typer.Option(
-        "--launch-never-completes", help="Fault: world launch hangs.")] = False,
-    module_never_connects: Annotated[bool, typer.Option(
-        "--module-never-connects", help="Fault: the module stays silent.")] = False,
-    module_drop_after: Annotated[float, typer.Option(
-        help="Fault: the module drops its socket N s after auth.")] = 0.0,
-    no_module_reconnect: Annotated[bool, typer.Option(
-        "--no-module-reconnect", help="Fault: after that drop, stay away.")] = False,
-    game_throws: Annotated[bool, typer.Option(
-        "--game-throws", help="Fault: /game throws before ready.")] = False,
+    launch_never_completes: Annotated[
+        bool, typer.Option("--launch-never-completes", help="Fault: world launch hangs.")
+    ] = False,
+    module_never_connects: Annotated[
+        bool, typer.Option("--module-never-connects", help="Fault: the module stays silent.")
+    ] = False,
+    module_drop_after: Annotated[
+        float, typer.Option(help="Fault: the module drops its socket N s after auth.")
+    ] = 0.0,
+    no_module_reconnect: Annotated[
+        bool, typer.Option("--no-module-reconnect", help="Fault: after that drop, stay away.")
+    ] = False,
+    game_throws: Annotated[
+        bool, typer.Option("--game-throws", help="Fault: /game throws before ready.")
+    ] = False,
 ) -> None:
     """Run the Foundry simulator (a stand-in Foundry server with the module)."""
     from .simulator import Faults, SimConfig
@@ -308,10 +347,14 @@ def simulate(
         relay_url=relay_url,
         relay_token=relay_token,
         client_id=client_id,
-        faults=Faults(slow_pages=slow_pages, launch_never_completes=launch_never_completes,
-                      module_never_connects=module_never_connects,
-                      module_drop_after=module_drop_after,
-                      module_reconnect=not no_module_reconnect, game_throws=game_throws),
+        faults=Faults(
+            slow_pages=slow_pages,
+            launch_never_completes=launch_never_completes,
+            module_never_connects=module_never_connects,
+            module_drop_after=module_drop_after,
+            module_reconnect=not no_module_reconnect,
+            game_throws=game_throws,
+        ),
     )
     if world:
         config.worlds = [_parse_world(w) for w in world]
@@ -330,9 +373,13 @@ async def _simulate(config: Any, host: str, port: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with run_simulator(config, host=host, port=port) as sim:
-        log.info("Foundry simulator (v%d) listening on %s; worlds: %s; active: %s",
-                 config.foundry_version, sim.url, ", ".join(w.id for w in config.worlds),
-                 config.active_world or "none (setup screen)")
+        log.info(
+            "Foundry simulator (v%d) listening on %s; worlds: %s; active: %s",
+            config.foundry_version,
+            sim.url,
+            ", ".join(w.id for w in config.worlds),
+            config.active_world or "none (setup screen)",
+        )
         await stop.wait()
 
 

@@ -17,10 +17,16 @@ from .client import AsyncRelayClient, RelayClientError
 out = Console()
 err = Console(stderr=True)
 
-Relay = Annotated[str, typer.Option("--relay", envvar="FOUNDRY_RELAY_URL",
-                                    help="Relay base URL (FOUNDRY_RELAY_URL).")]
-ApiKeyOpt = Annotated[str, typer.Option("--api-key", envvar="FOUNDRY_RELAY_API_KEY",
-                                        help="API key (FOUNDRY_RELAY_API_KEY).")]
+Relay = Annotated[
+    str,
+    typer.Option("--relay", envvar="FOUNDRY_RELAY_URL", help="Relay base URL (FOUNDRY_RELAY_URL)."),
+]
+ApiKeyOpt = Annotated[
+    str,
+    typer.Option(
+        "--api-key", envvar="FOUNDRY_RELAY_API_KEY", help="API key (FOUNDRY_RELAY_API_KEY)."
+    ),
+]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
@@ -39,8 +45,7 @@ def _password(from_stdin: bool) -> str:
     env = os.environ.get("FOUNDRY_PASSWORD")
     if env is not None:
         return env
-    value: str = typer.prompt("Foundry password", hide_input=True, default="",
-                              show_default=False)
+    value: str = typer.prompt("Foundry password", hide_input=True, default="", show_default=False)
     return value
 
 
@@ -51,18 +56,25 @@ def register(session_app: typer.Typer) -> None:
         api_key: ApiKeyOpt,
         foundry_url: Annotated[str, typer.Option("--foundry-url", help="Foundry server URL.")],
         username: Annotated[str, typer.Option("--username", help="Foundry user (name or id).")],
-        world: Annotated[str | None, typer.Option(
-            "--world", help="World to launch from the setup screen (id or title).")] = None,
-        password_stdin: Annotated[bool, typer.Option(
-            "--password-stdin", help="Read the password from the first line of stdin.")] = False,
+        world: Annotated[
+            str | None,
+            typer.Option("--world", help="World to launch from the setup screen (id or title)."),
+        ] = None,
+        password_stdin: Annotated[
+            bool,
+            typer.Option(
+                "--password-stdin", help="Read the password from the first line of stdin."
+            ),
+        ] = False,
         as_json: JsonFlag = False,
     ) -> None:
         """Start a headless session; shows the launch stage while it waits."""
         password = _password(password_stdin)
         admin = os.environ.get("FOUNDRY_ADMIN_PASSWORD")
         try:
-            result = asyncio.run(_start(relay, api_key, foundry_url, username, world, password,
-                                        admin, quiet=as_json))
+            result = asyncio.run(
+                _start(relay, api_key, foundry_url, username, world, password, admin, quiet=as_json)
+            )
         except RelayClientError as exc:
             raise _fail(exc, as_json) from exc
         if as_json:
@@ -82,16 +94,32 @@ def register(session_app: typer.Typer) -> None:
             return
         table = Table("session", "state", "client", "foundry", "user", "world")
         for s in body["activeSessions"]:
-            table.add_row(s["sessionId"], "active", s.get("clientId") or "", s["foundryUrl"],
-                          s["username"], s.get("worldTitle") or s.get("worldName") or "")
+            table.add_row(
+                s["sessionId"],
+                "active",
+                s.get("clientId") or "",
+                s["foundryUrl"],
+                s["username"],
+                s.get("worldTitle") or s.get("worldName") or "",
+            )
         for s in body["pendingSessions"]:
-            table.add_row(s["sessionId"], f"launching ({s['stage']})", "", s["foundryUrl"],
-                          s["username"], s.get("worldName") or "")
+            table.add_row(
+                s["sessionId"],
+                f"launching ({s['stage']})",
+                "",
+                s["foundryUrl"],
+                s["username"],
+                s.get("worldName") or "",
+            )
         out.print(table)
 
     @session_app.command("end")
-    def end(session_id: Annotated[str, typer.Argument(help="The session id.")],
-            relay: Relay, api_key: ApiKeyOpt, as_json: JsonFlag = False) -> None:
+    def end(
+        session_id: Annotated[str, typer.Argument(help="The session id.")],
+        relay: Relay,
+        api_key: ApiKeyOpt,
+        as_json: JsonFlag = False,
+    ) -> None:
         """End one of your sessions."""
         try:
             body = asyncio.run(_call(relay, api_key, lambda c: c.end_session(session_id)))
@@ -108,13 +136,30 @@ async def _call(relay: str, api_key: str, fn: Any) -> Any:
         return await fn(client)
 
 
-async def _start(relay: str, api_key: str, foundry_url: str, username: str, world: str | None,
-                 password: str, admin: str | None, *, quiet: bool) -> dict[str, Any]:
-    async with AsyncRelayClient(relay, api_key) as client, \
-            AsyncRelayClient(relay, api_key, timeout=10) as poller:
-        task = asyncio.create_task(client.start_session(
-            foundry_url=foundry_url, username=username, password=password, world=world,
-            admin_password=admin))
+async def _start(
+    relay: str,
+    api_key: str,
+    foundry_url: str,
+    username: str,
+    world: str | None,
+    password: str,
+    admin: str | None,
+    *,
+    quiet: bool,
+) -> dict[str, Any]:
+    async with (
+        AsyncRelayClient(relay, api_key) as client,
+        AsyncRelayClient(relay, api_key, timeout=10) as poller,
+    ):
+        task = asyncio.create_task(
+            client.start_session(
+                foundry_url=foundry_url,
+                username=username,
+                password=password,
+                world=world,
+                admin_password=admin,
+            )
+        )
         if quiet:
             info = await task
         else:

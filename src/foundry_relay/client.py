@@ -30,8 +30,9 @@ __all__ = ["AsyncRelayClient", "RelayClient", "RelayClientError", "Request", "Se
 class RelayClientError(Exception):
     """An error reply of the relay (or a transport failure, code ``TRANSPORT``)."""
 
-    def __init__(self, message: str, *, code: str, status: int,
-                 body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str, status: int, body: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.message = message
         self.code = code
@@ -76,8 +77,12 @@ def _parse(response: httpx.Response) -> Any:
             code = str(body.get("code") or "HTTP_" + str(response.status_code))
         else:
             message, code = response.text[:200] or response.reason_phrase, "HTTP_ERROR"
-        raise RelayClientError(message, code=code, status=response.status_code,
-                               body=body if isinstance(body, dict) else None)
+        raise RelayClientError(
+            message,
+            code=code,
+            status=response.status_code,
+            body=body if isinstance(body, dict) else None,
+        )
     return body
 
 
@@ -92,13 +97,26 @@ class _Calls:
         return Request("POST", "/session-handshake", headers=headers)
 
     @staticmethod
-    def start(handshake: dict[str, Any], *, password: str, admin_password: str | None,
-              world: str | None, capture_console: str | None, sha1: bool) -> Request:
-        encrypted = seal_envelope(handshake["publicKey"], password=password,
-                                  nonce=handshake["nonce"], admin_password=admin_password,
-                                  sha1=sha1)
-        body: dict[str, Any] = {"handshakeToken": handshake["token"],
-                                "encryptedPassword": encrypted}
+    def start(
+        handshake: dict[str, Any],
+        *,
+        password: str,
+        admin_password: str | None,
+        world: str | None,
+        capture_console: str | None,
+        sha1: bool,
+    ) -> Request:
+        encrypted = seal_envelope(
+            handshake["publicKey"],
+            password=password,
+            nonce=handshake["nonce"],
+            admin_password=admin_password,
+            sha1=sha1,
+        )
+        body: dict[str, Any] = {
+            "handshakeToken": handshake["token"],
+            "encryptedPassword": encrypted,
+        }
         if world:
             body["worldName"] = world
         if capture_console:
@@ -106,19 +124,34 @@ class _Calls:
         return Request("POST", "/start-session", json=body)
 
     @staticmethod
-    def forward(method: str, path: str, *, client_id: str | None, query: dict[str, Any],
-                body: dict[str, Any] | None = None) -> Request:
+    def forward(
+        method: str,
+        path: str,
+        *,
+        client_id: str | None,
+        query: dict[str, Any],
+        body: dict[str, Any] | None = None,
+    ) -> Request:
         params = _clean({**query, "clientId": client_id})
-        return Request(method, path, params=params,
-                       json={k: v for k, v in body.items() if v is not None}
-                       if body is not None else None)
+        return Request(
+            method,
+            path,
+            params=params,
+            json={k: v for k, v in body.items() if v is not None} if body is not None else None,
+        )
 
 
 class AsyncRelayClient:
     """Async client. Use as ``async with AsyncRelayClient(url, key) as relay: ...``."""
 
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 180.0,
-                 http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 180.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self._http = http or httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
         self._api_key = api_key
 
@@ -134,27 +167,46 @@ class AsyncRelayClient:
     async def call(self, request: Request) -> Any:
         headers = {"x-api-key": self._api_key, **request.headers}
         try:
-            response = await self._http.request(request.method, request.path,
-                                                params=request.params, json=request.json,
-                                                headers=headers)
+            response = await self._http.request(
+                request.method,
+                request.path,
+                params=request.params,
+                json=request.json,
+                headers=headers,
+            )
         except httpx.HTTPError as exc:
             raise RelayClientError(str(exc), code="TRANSPORT", status=0) from exc
         return _parse(response)
 
-    async def handshake(self, *, foundry_url: str, username: str,
-                        world: str | None = None) -> dict[str, Any]:
+    async def handshake(
+        self, *, foundry_url: str, username: str, world: str | None = None
+    ) -> dict[str, Any]:
         result: dict[str, Any] = await self.call(_Calls.handshake(foundry_url, username, world))
         return result
 
-    async def start_session(self, *, foundry_url: str, username: str, password: str,
-                            world: str | None = None, admin_password: str | None = None,
-                            capture_console: str | None = None,
-                            sha1: bool = False) -> SessionInfo:
+    async def start_session(
+        self,
+        *,
+        foundry_url: str,
+        username: str,
+        password: str,
+        world: str | None = None,
+        admin_password: str | None = None,
+        capture_console: str | None = None,
+        sha1: bool = False,
+    ) -> SessionInfo:
         """Handshake, encrypt the password for the relay, start a headless session."""
         hs = await self.handshake(foundry_url=foundry_url, username=username, world=world)
-        body = await self.call(_Calls.start(hs, password=password, admin_password=admin_password,
-                                            world=None, capture_console=capture_console,
-                                            sha1=sha1))
+        body = await self.call(
+            _Calls.start(
+                hs,
+                password=password,
+                admin_password=admin_password,
+                world=None,
+                capture_console=capture_console,
+                sha1=sha1,
+            )
+        )
         return SessionInfo(session_id=body["sessionId"], client_id=body["clientId"])
 
     async def list_sessions(self) -> dict[str, Any]:
@@ -163,7 +215,8 @@ class AsyncRelayClient:
 
     async def end_session(self, session_id: str) -> dict[str, Any]:
         result: dict[str, Any] = await self.call(
-            Request("DELETE", "/end-session", params={"sessionId": session_id}))
+            Request("DELETE", "/end-session", params={"sessionId": session_id})
+        )
         return result
 
     async def session_log(self, session_id: str) -> dict[str, Any]:
@@ -177,49 +230,86 @@ class AsyncRelayClient:
     # -- forwarded calls ----------------------------------------------------------------------
 
     async def get_entity(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/get", client_id=client_id,
-                                              query={"uuid": uuid}))
+        return await self.call(
+            _Calls.forward("GET", "/get", client_id=client_id, query={"uuid": uuid})
+        )
 
-    async def search(self, query: str, *, filter: str | None = None, limit: int | None = None,
-                     client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/search", client_id=client_id, query={
-            "query": query, "filter": filter, "limit": limit}))
+    async def search(
+        self,
+        query: str,
+        *,
+        filter: str | None = None,
+        limit: int | None = None,
+        client_id: str | None = None,
+    ) -> Any:
+        return await self.call(
+            _Calls.forward(
+                "GET",
+                "/search",
+                client_id=client_id,
+                query={"query": query, "filter": filter, "limit": limit},
+            )
+        )
 
-    async def roll(self, formula: str, *, flavor: str | None = None,
-                   client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("POST", "/roll", client_id=client_id, query={},
-                                              body={"formula": formula, "flavor": flavor}))
+    async def roll(
+        self, formula: str, *, flavor: str | None = None, client_id: str | None = None
+    ) -> Any:
+        return await self.call(
+            _Calls.forward(
+                "POST",
+                "/roll",
+                client_id=client_id,
+                query={},
+                body={"formula": formula, "flavor": flavor},
+            )
+        )
 
     async def structure(self, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/structure", client_id=client_id,
-                                              query={}))
+        return await self.call(_Calls.forward("GET", "/structure", client_id=client_id, query={}))
 
-    async def create(self, entity_type: str, data: dict[str, Any], *,
-                     client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("POST", "/create", client_id=client_id, query={},
-                                              body={"entityType": entity_type, "data": data}))
+    async def create(
+        self, entity_type: str, data: dict[str, Any], *, client_id: str | None = None
+    ) -> Any:
+        return await self.call(
+            _Calls.forward(
+                "POST",
+                "/create",
+                client_id=client_id,
+                query={},
+                body={"entityType": entity_type, "data": data},
+            )
+        )
 
-    async def update(self, uuid: str, data: dict[str, Any], *,
-                     client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("PUT", "/update", client_id=client_id,
-                                              query={"uuid": uuid}, body={"data": data}))
+    async def update(self, uuid: str, data: dict[str, Any], *, client_id: str | None = None) -> Any:
+        return await self.call(
+            _Calls.forward(
+                "PUT", "/update", client_id=client_id, query={"uuid": uuid}, body={"data": data}
+            )
+        )
 
     async def delete(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("DELETE", "/delete", client_id=client_id,
-                                              query={"uuid": uuid}))
+        return await self.call(
+            _Calls.forward("DELETE", "/delete", client_id=client_id, query={"uuid": uuid})
+        )
 
     async def macros(self, *, client_id: str | None = None) -> Any:
         return await self.call(_Calls.forward("GET", "/macros", client_id=client_id, query={}))
 
-    async def execute_macro(self, uuid: str, args: dict[str, Any] | None = None, *,
-                            client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("POST", f"/macro/{uuid}/execute",
-                                              client_id=client_id, query={},
-                                              body={"args": args or {}}))
+    async def execute_macro(
+        self, uuid: str, args: dict[str, Any] | None = None, *, client_id: str | None = None
+    ) -> Any:
+        return await self.call(
+            _Calls.forward(
+                "POST",
+                f"/macro/{uuid}/execute",
+                client_id=client_id,
+                query={},
+                body={"args": args or {}},
+            )
+        )
 
     async def world_info(self, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/world-info", client_id=client_id,
-                                              query={}))
+        return await self.call(_Calls.forward("GET", "/world-info", client_id=client_id, query={}))
 
     async def players(self, *, client_id: str | None = None) -> Any:
         return await self.call(_Calls.forward("GET", "/players", client_id=client_id, query={}))
@@ -228,16 +318,26 @@ class AsyncRelayClient:
 class RelayClient:
     """Synchronous client with the same methods as :class:`AsyncRelayClient`."""
 
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 180.0,
-                 http: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 180.0,
+        http: httpx.Client | None = None,
+    ) -> None:
         self._http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._api_key = api_key
 
     def __enter__(self) -> RelayClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -246,24 +346,46 @@ class RelayClient:
     def call(self, request: Request) -> Any:
         headers = {"x-api-key": self._api_key, **request.headers}
         try:
-            response = self._http.request(request.method, request.path, params=request.params,
-                                          json=request.json, headers=headers)
+            response = self._http.request(
+                request.method,
+                request.path,
+                params=request.params,
+                json=request.json,
+                headers=headers,
+            )
         except httpx.HTTPError as exc:
             raise RelayClientError(str(exc), code="TRANSPORT", status=0) from exc
         return _parse(response)
 
-    def handshake(self, *, foundry_url: str, username: str,
-                  world: str | None = None) -> dict[str, Any]:
+    def handshake(
+        self, *, foundry_url: str, username: str, world: str | None = None
+    ) -> dict[str, Any]:
         result: dict[str, Any] = self.call(_Calls.handshake(foundry_url, username, world))
         return result
 
-    def start_session(self, *, foundry_url: str, username: str, password: str,
-                      world: str | None = None, admin_password: str | None = None,
-                      capture_console: str | None = None, sha1: bool = False) -> SessionInfo:
+    def start_session(
+        self,
+        *,
+        foundry_url: str,
+        username: str,
+        password: str,
+        world: str | None = None,
+        admin_password: str | None = None,
+        capture_console: str | None = None,
+        sha1: bool = False,
+    ) -> SessionInfo:
         """Handshake, encrypt the password for the relay, start a headless session."""
         hs = self.handshake(foundry_url=foundry_url, username=username, world=world)
-        body = self.call(_Calls.start(hs, password=password, admin_password=admin_password,
-                                      world=None, capture_console=capture_console, sha1=sha1))
+        body = self.call(
+            _Calls.start(
+                hs,
+                password=password,
+                admin_password=admin_password,
+                world=None,
+                capture_console=capture_console,
+                sha1=sha1,
+            )
+        )
         return SessionInfo(session_id=body["sessionId"], client_id=body["clientId"])
 
     def list_sessions(self) -> dict[str, Any]:
@@ -272,22 +394,41 @@ class RelayClient:
 
     def end_session(self, session_id: str) -> dict[str, Any]:
         result: dict[str, Any] = self.call(
-            Request("DELETE", "/end-session", params={"sessionId": session_id}))
+            Request("DELETE", "/end-session", params={"sessionId": session_id})
+        )
         return result
 
     def clients(self) -> dict[str, Any]:
         result: dict[str, Any] = self.call(Request("GET", "/clients"))
         return result
 
-    def search(self, query: str, *, filter: str | None = None, limit: int | None = None,
-               client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/search", client_id=client_id, query={
-            "query": query, "filter": filter, "limit": limit}))
+    def search(
+        self,
+        query: str,
+        *,
+        filter: str | None = None,
+        limit: int | None = None,
+        client_id: str | None = None,
+    ) -> Any:
+        return self.call(
+            _Calls.forward(
+                "GET",
+                "/search",
+                client_id=client_id,
+                query={"query": query, "filter": filter, "limit": limit},
+            )
+        )
 
-    def roll(self, formula: str, *, flavor: str | None = None,
-             client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("POST", "/roll", client_id=client_id, query={},
-                                        body={"formula": formula, "flavor": flavor}))
+    def roll(self, formula: str, *, flavor: str | None = None, client_id: str | None = None) -> Any:
+        return self.call(
+            _Calls.forward(
+                "POST",
+                "/roll",
+                client_id=client_id,
+                query={},
+                body={"formula": formula, "flavor": flavor},
+            )
+        )
 
     def world_info(self, *, client_id: str | None = None) -> Any:
         return self.call(_Calls.forward("GET", "/world-info", client_id=client_id, query={}))
@@ -296,5 +437,4 @@ class RelayClient:
         return self.call(_Calls.forward("GET", "/players", client_id=client_id, query={}))
 
     def get_entity(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/get", client_id=client_id,
-                                        query={"uuid": uuid}))
+        return self.call(_Calls.forward("GET", "/get", client_id=client_id, query={"uuid": uuid}))

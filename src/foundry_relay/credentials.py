@@ -10,7 +10,7 @@ import hmac
 import secrets
 
 API_KEY_PREFIX = "frk_"
-TOKEN_PREFIX = "frt_"
+TOKEN_PREFIX = "frt_"  # noqa: S105 - a prefix, not a secret
 
 
 def new_api_key() -> str:

@@ -23,7 +23,7 @@ from .store import Store
 
 T = TypeVar("T")
 
-GM_PASSWORD = "gm-password"  # the simulator's default Gamemaster password (not a real secret)
+GM_PASSWORD = "gm-password"  # noqa: S105 - the simulator's default Gamemaster password (not a real secret)
 
 
 class Steps:
@@ -31,8 +31,9 @@ class Steps:
         self.console = console
         self.started = time.perf_counter()
 
-    async def run(self, label: str, action: Callable[[], Awaitable[T]],
-                  show: Callable[[T], str] | None = None) -> T:
+    async def run(
+        self, label: str, action: Callable[[], Awaitable[T]], show: Callable[[T], str] | None = None
+    ) -> T:
         if self.console.is_terminal:
             self.console.print(f"[bold]…[/bold] {label}", end="\r")
         began = time.perf_counter()
@@ -49,7 +50,11 @@ async def _stack(data: Path, chrome_path: str | None) -> AsyncIterator[tuple[str
     _, api_key = store.create_key("demo")
     store.close()
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, host="127.0.0.1", port=0, data_dir=data, session_rate_limit=0,
+        _env_file=None,
+        host="127.0.0.1",
+        port=0,
+        data_dir=data,
+        session_rate_limit=0,
         chrome_path=chrome_path,
     )
     sim_config = SimConfig(active_world=None, launch_delay=0.5)
@@ -72,21 +77,38 @@ async def run_demo(console: Console, *, chrome_path: str | None = None) -> int:
                 session = await steps.run(
                     "start a headless session (launch world, log in as Gamemaster, module"
                     " connects)",
-                    lambda: client.start_session(foundry_url=sim_url, username="Gamemaster",
-                                                 password=GM_PASSWORD, world="Test World"),
+                    lambda: client.start_session(
+                        foundry_url=sim_url,
+                        username="Gamemaster",
+                        password=GM_PASSWORD,
+                        world="Test World",
+                    ),
                     lambda s: f"session {s.session_id}, client {s.client_id}",
                 )
                 cid = session.client_id
-                await steps.run("world info", lambda: client.world_info(client_id=cid),
-                                lambda r: _world(r))
-                await steps.run("search 'goblin'", lambda: client.search("goblin", client_id=cid),
-                                lambda r: ", ".join(x["name"] for x in r["results"]))
-                await steps.run("roll 2d20kh1+5", lambda: client.roll("2d20kh1+5", client_id=cid),
-                                lambda r: f"total {r['data']['roll']['total']}")
-                await steps.run("list sessions", client.list_sessions,
-                                lambda r: f"{len(r['activeSessions'])} active")
-                await steps.run("end the session", lambda: client.end_session(session.session_id),
-                                lambda r: str(r["message"]))
+                await steps.run(
+                    "world info", lambda: client.world_info(client_id=cid), lambda r: _world(r)
+                )
+                await steps.run(
+                    "search 'goblin'",
+                    lambda: client.search("goblin", client_id=cid),
+                    lambda r: ", ".join(x["name"] for x in r["results"]),
+                )
+                await steps.run(
+                    "roll 2d20kh1+5",
+                    lambda: client.roll("2d20kh1+5", client_id=cid),
+                    lambda r: f"total {r['data']['roll']['total']}",
+                )
+                await steps.run(
+                    "list sessions",
+                    client.list_sessions,
+                    lambda r: f"{len(r['activeSessions'])} active",
+                )
+                await steps.run(
+                    "end the session",
+                    lambda: client.end_session(session.session_id),
+                    lambda r: str(r["message"]),
+                )
                 await steps.run("stop everything", stack.aclose)
         except RelayClientError as exc:
             console.print(f"[red]✗ failed: {exc.code}[/red] {exc.message}")

@@ -180,7 +180,9 @@ class Store:
         return record, plaintext
 
     def list_keys(self) -> list[ApiKey]:
-        rows = self._query("SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at")
+        rows = self._query(
+            "SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at"
+        )
         return [ApiKey(**dict(row)) for row in rows]
 
     def revoke_key(self, key_id: str) -> None:
@@ -229,7 +231,8 @@ class Store:
         )
         with self._tx() as db:
             db.execute(
-                "INSERT INTO connection_tokens (id, key_id, name, token_hash, session_id, created_at)"
+                "INSERT INTO connection_tokens"
+                " (id, key_id, name, token_hash, session_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
@@ -243,9 +246,7 @@ class Store:
         return record, plaintext
 
     def list_tokens(self, key_id: str | None = None) -> list[ConnectionToken]:
-        sql = (
-            "SELECT id, key_id, name, session_id, created_at, revoked_at FROM connection_tokens"
-        )
+        sql = "SELECT id, key_id, name, session_id, created_at, revoked_at FROM connection_tokens"
         args: tuple[Any, ...] = ()
         if key_id is not None:
             sql += " WHERE key_id = ?"
@@ -273,7 +274,7 @@ class Store:
         )
         for row in rows:
             if same_secret(row["token_hash"], digest):
-                fields = {k: row[k] for k in row.keys() if k != "token_hash"}  # noqa: SIM118
+                fields = {k: row[k] for k in row.keys() if k != "token_hash"}
                 token = ConnectionToken(**fields)
                 return token, token.key_id
         return None

@@ -35,17 +35,24 @@ class Box:
 def test_every_spec_route_is_in_the_table() -> None:
     table = {(r.method, r.path): r.ws_type for r in ROUTES}
     assert table == {
-        ("GET", "/get"): "entity", ("GET", "/search"): "search", ("POST", "/roll"): "roll",
-        ("GET", "/structure"): "structure", ("POST", "/create"): "create",
-        ("PUT", "/update"): "update", ("DELETE", "/delete"): "delete",
-        ("GET", "/macros"): "macros", ("POST", "/macro/{uuid}/execute"): "macro-execute",
-        ("GET", "/world-info"): "world-info", ("GET", "/players"): "players",
+        ("GET", "/get"): "entity",
+        ("GET", "/search"): "search",
+        ("POST", "/roll"): "roll",
+        ("GET", "/structure"): "structure",
+        ("POST", "/create"): "create",
+        ("PUT", "/update"): "update",
+        ("DELETE", "/delete"): "delete",
+        ("GET", "/macros"): "macros",
+        ("POST", "/macro/{uuid}/execute"): "macro-execute",
+        ("GET", "/world-info"): "world-info",
+        ("GET", "/players"): "players",
     }
 
 
 def test_query_strings_are_coerced() -> None:
-    params = parse_params(ROUTE["search"], {"query": "gob", "limit": "5", "minified": "true"},
-                          {}, {})
+    params = parse_params(
+        ROUTE["search"], {"query": "gob", "limit": "5", "minified": "true"}, {}, {}
+    )
     assert params == {"query": "gob", "limit": 5, "minified": True}
 
 
@@ -74,8 +81,13 @@ def test_body_types_are_checked() -> None:
 def test_path_parameter_and_frame_shape() -> None:
     params = parse_params(ROUTE["macro-execute"], {}, {"args": {"a": 1}}, {"uuid": "Macro.x"})
     frame = build_frame(ROUTE["macro-execute"], params, "rid")
-    assert frame == {"type": "macro-execute", "requestId": "rid", "uuid": "Macro.x",
-                     "args": {"a": 1}, "data": {}}
+    assert frame == {
+        "type": "macro-execute",
+        "requestId": "rid",
+        "uuid": "Macro.x",
+        "args": {"a": 1},
+        "data": {},
+    }
 
 
 def test_request_ids_are_unguessable_and_unique() -> None:

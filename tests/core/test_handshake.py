@@ -23,11 +23,25 @@ from foundry_relay.server.keypool import KeyPair, generate_keypair
 PAIR: KeyPair = generate_keypair()
 
 
-def make(store: InProcessHandshakeStore, key: str = "k1", *, now: float = 0.0,
-         ttl: float = 300, cap: int = 10) -> Handshake:
-    return store.create(key_id=key, foundry_url="http://f", username="GM", world_name=None,
-                        private_key=PAIR.private_key, public_pem=PAIR.public_pem, now=now,
-                        ttl=ttl, max_pending=cap)
+def make(
+    store: InProcessHandshakeStore,
+    key: str = "k1",
+    *,
+    now: float = 0.0,
+    ttl: float = 300,
+    cap: int = 10,
+) -> Handshake:
+    return store.create(
+        key_id=key,
+        foundry_url="http://f",
+        username="GM",
+        world_name=None,
+        private_key=PAIR.private_key,
+        public_pem=PAIR.public_pem,
+        now=now,
+        ttl=ttl,
+        max_pending=cap,
+    )
 
 
 def test_key_is_3072_bit_spki_pem() -> None:
@@ -91,8 +105,12 @@ def test_payload_shapes_are_decrypt_failed() -> None:
     hs = make(InProcessHandshakeStore())
     pub = PAIR.private_key.public_key()
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
-    for payload in (b"not json", b"[1,2]", json.dumps({"password": 1, "nonce": hs.nonce}).encode(),
-                    json.dumps({"password": "x", "nonce": hs.nonce, "adminPassword": 5}).encode()):
+    for payload in (
+        b"not json",
+        b"[1,2]",
+        json.dumps({"password": 1, "nonce": hs.nonce}).encode(),
+        json.dumps({"password": "x", "nonce": hs.nonce, "adminPassword": 5}).encode(),
+    ):
         blob = base64.b64encode(pub.encrypt(payload, oaep)).decode()
         with pytest.raises(RelayError) as err:
             open_envelope(hs, blob)
@@ -105,8 +123,11 @@ def test_over_long_payload_refused_by_client_side() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(st.binary(max_size=600).map(lambda b: base64.b64encode(b).decode()),
-                 st.text(max_size=600)))
+@given(
+    st.one_of(
+        st.binary(max_size=600).map(lambda b: base64.b64encode(b).decode()), st.text(max_size=600)
+    )
+)
 def test_random_input_only_raises_spec_errors(blob: str) -> None:
     hs = make(InProcessHandshakeStore())
     with pytest.raises(RelayError) as err:

@@ -16,10 +16,18 @@ from foundry_relay.core.sessions import (
 from foundry_relay.errors import LimitExceeded
 
 
-def reserve(reg: InProcessSessionRegistry, key: str = "k", *, cap: int = 2, total: int = 0,
-            now: float = 0.0) -> Session:
-    return reg.reserve(key_id=key, foundry_url="http://f", username="GM", world_name=None,
-                       now=now, per_key_cap=cap, total_cap=total)
+def reserve(
+    reg: InProcessSessionRegistry, key: str = "k", *, cap: int = 2, total: int = 0, now: float = 0.0
+) -> Session:
+    return reg.reserve(
+        key_id=key,
+        foundry_url="http://f",
+        username="GM",
+        world_name=None,
+        now=now,
+        per_key_cap=cap,
+        total_cap=total,
+    )
 
 
 def test_happy_lifecycle_records_every_transition() -> None:
@@ -91,8 +99,20 @@ def test_idle_deadline_moves_with_activity_and_grace_and_lifetime() -> None:
 
 EVENTS = st.lists(
     st.tuples(
-        st.sampled_from(["stage", "activate", "fail", "end", "finish", "touch", "drop",
-                         "return", "release", "reserve"]),
+        st.sampled_from(
+            [
+                "stage",
+                "activate",
+                "fail",
+                "end",
+                "finish",
+                "touch",
+                "drop",
+                "return",
+                "release",
+                "reserve",
+            ]
+        ),
         st.integers(min_value=0, max_value=4),
     ),
     max_size=60,

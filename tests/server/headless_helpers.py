@@ -18,11 +18,16 @@ GM_PASSWORD = remember_secret("gm-password")
 
 
 @contextlib.asynccontextmanager
-async def headless_stack(relay_factory: RelayFactory, sim_config: SimConfig | None = None,
-                         **overrides: Any) -> AsyncIterator[tuple[RelayHandle, RunningSimulator]]:
-    values: dict[str, Any] = {"allow_headless": True, "navigation_timeout": 10,
-                              "world_launch_timeout": 10, "game_ready_timeout": 10,
-                              "module_connect_timeout": 10}
+async def headless_stack(
+    relay_factory: RelayFactory, sim_config: SimConfig | None = None, **overrides: Any
+) -> AsyncIterator[tuple[RelayHandle, RunningSimulator]]:
+    values: dict[str, Any] = {
+        "allow_headless": True,
+        "navigation_timeout": 10,
+        "world_launch_timeout": 10,
+        "game_ready_timeout": 10,
+        "module_connect_timeout": 10,
+    }
     values.update(overrides)
     async with relay_factory(**values) as relay, run_simulator(sim_config) as sim:
         yield relay, sim
@@ -32,16 +37,29 @@ def client(relay: RelayHandle, key: str) -> AsyncRelayClient:
     return AsyncRelayClient(relay.url, key, timeout=60)
 
 
-async def start(relay: RelayHandle, sim: RunningSimulator, key: str, *,
-                username: str = "Gamemaster", password: str = GM_PASSWORD,
-                world: str | None = None, admin: str | None = None) -> Any:
+async def start(
+    relay: RelayHandle,
+    sim: RunningSimulator,
+    key: str,
+    *,
+    username: str = "Gamemaster",
+    password: str = GM_PASSWORD,
+    world: str | None = None,
+    admin: str | None = None,
+) -> Any:
     async with client(relay, key) as c:
-        return await c.start_session(foundry_url=sim.url, username=username, password=password,
-                                     world=world, admin_password=admin)
+        return await c.start_session(
+            foundry_url=sim.url,
+            username=username,
+            password=password,
+            world=world,
+            admin_password=admin,
+        )
 
 
-async def start_error(relay: RelayHandle, sim: RunningSimulator, key: str,
-                      **kwargs: Any) -> RelayClientError:
+async def start_error(
+    relay: RelayHandle, sim: RunningSimulator, key: str, **kwargs: Any
+) -> RelayClientError:
     try:
         await start(relay, sim, key, **kwargs)
     except RelayClientError as exc:

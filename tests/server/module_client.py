@@ -15,11 +15,25 @@ Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
 class FakeModule:
-    def __init__(self, ws_url: str, client_id: str, *, token: str | None = None,
-                 legacy_key: str | None = None, **meta: str) -> None:
-        query = {"id": client_id, "worldId": "w1", "worldTitle": "World One",
-                 "foundryVersion": "13.345", "systemId": "dnd5e", "systemTitle": "D&D",
-                 "systemVersion": "4.0", **meta}
+    def __init__(
+        self,
+        ws_url: str,
+        client_id: str,
+        *,
+        token: str | None = None,
+        legacy_key: str | None = None,
+        **meta: str,
+    ) -> None:
+        query = {
+            "id": client_id,
+            "worldId": "w1",
+            "worldTitle": "World One",
+            "foundryVersion": "13.345",
+            "systemId": "dnd5e",
+            "systemTitle": "D&D",
+            "systemVersion": "4.0",
+            **meta,
+        }
         if legacy_key is not None:
             query["token"] = legacy_key
         self.url = ws_url + "?" + urlencode(query)
@@ -29,7 +43,9 @@ class FakeModule:
         self._task: asyncio.Task[None] | None = None
         self.requests: list[dict[str, Any]] = []
 
-    async def open(self, *, send_auth: bool = True, max_size: int | None = None) -> ClientConnection:
+    async def open(
+        self, *, send_auth: bool = True, max_size: int | None = None
+    ) -> ClientConnection:
         self.ws = await connect(self.url, max_size=max_size, open_timeout=10)
         if send_auth and self.token is not None:
             await self.ws.send(json.dumps({"type": "auth", "token": self.token}))
@@ -59,6 +75,7 @@ class FakeModule:
 
     def serve(self, handler: Handler) -> None:
         """Answer requests in the background with ``handler``."""
+
         async def loop() -> None:
             assert self.ws is not None
             try:
@@ -72,6 +89,7 @@ class FakeModule:
                         await self.ws.send(json.dumps(reply))
             except ConnectionClosed:
                 pass
+
         self._task = asyncio.create_task(loop())
 
     async def close(self) -> None:

@@ -13,8 +13,9 @@ from ..conftest import RelayFactory, RelayHandle
 from .module_client import FakeModule, echo
 
 
-async def connected(relay: RelayHandle, client_id: str = "fvtt_0000000000000001",
-                    key: tuple[str, str] | None = None) -> tuple[FakeModule, str]:
+async def connected(
+    relay: RelayHandle, client_id: str = "fvtt_0000000000000001", key: tuple[str, str] | None = None
+) -> tuple[FakeModule, str]:
     key_id, api_key = key or relay.new_key()
     _, token = relay.new_token(key_id)
     module = FakeModule(relay.ws_url, client_id, token=token)
@@ -23,32 +24,80 @@ async def connected(relay: RelayHandle, client_id: str = "fvtt_0000000000000001"
 
 
 CASES: list[tuple[str, str, dict[str, Any], dict[str, Any] | None, str, dict[str, Any]]] = [
-    ("GET", "/get", {"uuid": "Actor.a", "actor": "true"}, None, "entity",
-     {"uuid": "Actor.a", "actor": True}),
-    ("GET", "/search", {"query": "gob", "limit": "3"}, None, "search",
-     {"query": "gob", "limit": 3}),
-    ("POST", "/roll", {}, {"formula": "2d20kh1+5", "whisper": ["u1"]}, "roll",
-     {"formula": "2d20kh1+5", "whisper": ["u1"]}),
-    ("GET", "/structure", {"recursive": "1", "recursiveDepth": "2"}, None, "structure",
-     {"recursive": True, "recursiveDepth": 2}),
-    ("POST", "/create", {}, {"entityType": "Actor", "data": {"name": "N"}}, "create",
-     {"entityType": "Actor", "data": {"name": "N"}}),
-    ("PUT", "/update", {"uuid": "Actor.a"}, {"data": {"name": "M"}}, "update",
-     {"uuid": "Actor.a", "data": {"name": "M"}}),
+    (
+        "GET",
+        "/get",
+        {"uuid": "Actor.a", "actor": "true"},
+        None,
+        "entity",
+        {"uuid": "Actor.a", "actor": True},
+    ),
+    (
+        "GET",
+        "/search",
+        {"query": "gob", "limit": "3"},
+        None,
+        "search",
+        {"query": "gob", "limit": 3},
+    ),
+    (
+        "POST",
+        "/roll",
+        {},
+        {"formula": "2d20kh1+5", "whisper": ["u1"]},
+        "roll",
+        {"formula": "2d20kh1+5", "whisper": ["u1"]},
+    ),
+    (
+        "GET",
+        "/structure",
+        {"recursive": "1", "recursiveDepth": "2"},
+        None,
+        "structure",
+        {"recursive": True, "recursiveDepth": 2},
+    ),
+    (
+        "POST",
+        "/create",
+        {},
+        {"entityType": "Actor", "data": {"name": "N"}},
+        "create",
+        {"entityType": "Actor", "data": {"name": "N"}},
+    ),
+    (
+        "PUT",
+        "/update",
+        {"uuid": "Actor.a"},
+        {"data": {"name": "M"}},
+        "update",
+        {"uuid": "Actor.a", "data": {"name": "M"}},
+    ),
     ("DELETE", "/delete", {"uuid": "Actor.a"}, None, "delete", {"uuid": "Actor.a"}),
     ("GET", "/macros", {}, None, "macros", {}),
-    ("POST", "/macro/Macro.m1/execute", {}, {"args": {"n": 1}}, "macro-execute",
-     {"uuid": "Macro.m1", "args": {"n": 1}}),
+    (
+        "POST",
+        "/macro/Macro.m1/execute",
+        {},
+        {"args": {"n": 1}},
+        "macro-execute",
+        {"uuid": "Macro.m1", "args": {"n": 1}},
+    ),
     ("GET", "/world-info", {}, None, "world-info", {}),
     ("GET", "/players", {}, None, "players", {}),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "query", "body", "ws_type", "expected"), CASES,
-                         ids=[c[4] for c in CASES])
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body", "ws_type", "expected"), CASES, ids=[c[4] for c in CASES]
+)
 async def test_each_route_forwards_its_frame(
-    relay: RelayHandle, method: str, path: str, query: dict[str, Any],
-    body: dict[str, Any] | None, ws_type: str, expected: dict[str, Any],
+    relay: RelayHandle,
+    method: str,
+    path: str,
+    query: dict[str, Any],
+    body: dict[str, Any] | None,
+    ws_type: str,
+    expected: dict[str, Any],
 ) -> None:
     module, key = await connected(relay)
     module.serve(echo)
@@ -66,18 +115,26 @@ async def test_each_route_forwards_its_frame(
 
 async def test_hundred_concurrent_requests_answered_out_of_order(relay: RelayHandle) -> None:
     module, key = await connected(relay)
+    pending: set[asyncio.Task[None]] = set()
 
     async def shuffled(frame: dict[str, Any]) -> None:
         async def later() -> None:
             await asyncio.sleep(random.random() * 0.3)
-            await module.send({"type": "roll-result", "requestId": frame["requestId"],
-                               "formula": frame["formula"]})
-        asyncio.create_task(later())
+            await module.send(
+                {
+                    "type": "roll-result",
+                    "requestId": frame["requestId"],
+                    "formula": frame["formula"],
+                }
+            )
+
+        pending.add(asyncio.create_task(later()))
 
     module.serve(shuffled)  # type: ignore[arg-type]
     async with relay.http(key) as http:
-        results = await asyncio.gather(*(
-            http.post("/roll", json={"formula": f"{i}d6"}) for i in range(1, 101)))
+        results = await asyncio.gather(
+            *(http.post("/roll", json={"formula": f"{i}d6"}) for i in range(1, 101))
+        )
     assert [r.json()["formula"] for r in results] == [f"{i}d6" for i in range(1, 101)]
     await module.close()
 
@@ -126,12 +183,14 @@ async def test_reply_from_another_socket_is_ignored(relay: RelayHandle) -> None:
     async with relay.http(api_key) as http:
         call = asyncio.create_task(http.get("/world-info", params={"clientId": "fvtt_target"}))
         frame = await asyncio.wait_for(seen.get(), 5)
-        await impostor.send({"type": "world-info-result", "requestId": frame["requestId"],
-                             "data": {"forged": True}})
+        await impostor.send(
+            {"type": "world-info-result", "requestId": frame["requestId"], "data": {"forged": True}}
+        )
         await asyncio.sleep(0.2)
         assert not call.done()
-        await target.send({"type": "world-info-result", "requestId": frame["requestId"],
-                           "data": {"real": True}})
+        await target.send(
+            {"type": "world-info-result", "requestId": frame["requestId"], "data": {"real": True}}
+        )
         r = await call
     assert r.status_code == 200 and r.json()["data"] == {"real": True}
     await target.close()
@@ -142,8 +201,12 @@ async def test_module_error_string_is_400(relay: RelayHandle) -> None:
     module, key = await connected(relay)
 
     async def fail(frame: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "entity-result", "requestId": frame["requestId"],
-                "error": "Entity not found", "data": None}
+        return {
+            "type": "entity-result",
+            "requestId": frame["requestId"],
+            "error": "Entity not found",
+            "data": None,
+        }
 
     module.serve(fail)
     async with relay.http(key) as http:
@@ -153,7 +216,7 @@ async def test_module_error_string_is_400(relay: RelayHandle) -> None:
 
 
 async def test_isolation_between_keys(relay: RelayHandle) -> None:
-    module, key_a = await connected(relay, "fvtt_of_a")
+    module, _key_a = await connected(relay, "fvtt_of_a")
     module.serve(echo)
     _, key_b = relay.new_key("b")
     async with relay.http(key_b) as http:
@@ -194,21 +257,34 @@ async def test_bad_input_never_500(relay_factory: RelayFactory) -> None:
             assert (r.status_code, r.json()["code"]) == (401, "API_KEY_INVALID")
         async with relay.http(key) as http:
             checks = [
-                await http.post("/roll", content=b"{not json", headers={"content-type": "application/json"}),
+                await http.post(
+                    "/roll", content=b"{not json", headers={"content-type": "application/json"}
+                ),
                 await http.post("/roll", json=[1, 2]),
                 await http.post("/roll", json={"formula": 5.5j.imag}),  # a number: coerced
                 await http.post("/create", json={"entityType": "Actor", "data": [1]}),
                 await http.get("/search", params={"query": "x", "limit": "many"}),
                 await http.get("/search"),
                 await http.post("/roll", json={"formula": "1d6", "clientId": 7}),
-                await http.post("/roll", content=b'{"formula": "' + b"x" * 20_000 + b'"}',
-                                headers={"content-type": "application/json"}),
+                await http.post(
+                    "/roll",
+                    content=b'{"formula": "' + b"x" * 20_000 + b'"}',
+                    headers={"content-type": "application/json"},
+                ),
                 await http.get("/no-such-route"),
             ]
         codes = [(r.status_code, r.json().get("code")) for r in checks]
-        assert codes == [(400, "BAD_REQUEST"), (400, "BAD_REQUEST"), (200, None),
-                         (400, "BAD_REQUEST"), (400, "BAD_REQUEST"), (400, "BAD_REQUEST"),
-                         (400, "BAD_REQUEST"), (413, "PAYLOAD_TOO_LARGE"), (404, "NOT_FOUND")]
+        assert codes == [
+            (400, "BAD_REQUEST"),
+            (400, "BAD_REQUEST"),
+            (200, None),
+            (400, "BAD_REQUEST"),
+            (400, "BAD_REQUEST"),
+            (400, "BAD_REQUEST"),
+            (400, "BAD_REQUEST"),
+            (413, "PAYLOAD_TOO_LARGE"),
+            (404, "NOT_FOUND"),
+        ]
         await module.close()
 
 
@@ -237,7 +313,15 @@ async def test_status_and_openapi(relay: RelayHandle) -> None:
         assert status["status"] == "ok" and status["websocket"] == "/relay"
         assert status["headlessEnabled"] is False and status["version"]
         spec = (await http.get("/openapi.json")).json()
-        for path in ("/clients", "/roll", "/search", "/session-handshake", "/start-session",
-                     "/end-session", "/session", "/macro/{uuid}/execute"):
+        for path in (
+            "/clients",
+            "/roll",
+            "/search",
+            "/session-handshake",
+            "/start-session",
+            "/end-session",
+            "/session",
+            "/macro/{uuid}/execute",
+        ):
             assert path in spec["paths"], path
         assert (await http.get("/docs")).status_code == 200

@@ -40,9 +40,16 @@ async def test_auth_timeout_closes_4002(relay_factory: RelayFactory) -> None:
         assert await module.closed_with() == (4002, "Authentication timeout")
 
 
-@pytest.mark.parametrize("frame", ["not json", json.dumps({"type": "hello", "token": "x"}),
-                                   json.dumps({"type": "auth", "token": ""}),
-                                   json.dumps({"type": "auth", "token": 5}), json.dumps([1])])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        json.dumps({"type": "hello", "token": "x"}),
+        json.dumps({"type": "auth", "token": ""}),
+        json.dumps({"type": "auth", "token": 5}),
+        json.dumps([1]),
+    ],
+)
 async def test_invalid_auth_frame_closes_4002(relay: RelayHandle, frame: str) -> None:
     module = FakeModule(relay.ws_url, "c1")
     ws = await module.open(send_auth=False)
@@ -99,8 +106,11 @@ async def test_same_key_reconnect_replaces_old_socket(relay: RelayHandle) -> Non
     async with relay.http(key) as http:
         clients = (await http.get("/clients")).json()
     assert clients["total"] == 1
-    new.serve(lambda f: asyncio.sleep(0, {"type": f["type"] + "-result",
-                                          "requestId": f["requestId"], "ok": "new"}))
+    new.serve(
+        lambda f: asyncio.sleep(
+            0, {"type": f["type"] + "-result", "requestId": f["requestId"], "ok": "new"}
+        )
+    )
     async with relay.http(key) as http:
         r = await http.get("/world-info")
     assert r.status_code == 200 and r.json()["ok"] == "new"
@@ -158,10 +168,13 @@ async def test_protocol_pings_drop_a_silent_client(relay_factory: RelayFactory) 
         _, token = relay.new_token(key_id)
         reader, writer = await asyncio.open_connection(relay.running.host, relay.running.port)
         ws_key = base64.b64encode(os.urandom(16)).decode()
-        writer.write((f"GET /relay?id=fvtt_silent HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                      f"Sec-WebSocket-Key: {ws_key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                     .encode())
+        writer.write(
+            (
+                f"GET /relay?id=fvtt_silent HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {ws_key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
         await reader.readuntil(b"\r\n\r\n")
         writer.write(_masked_text_frame(json.dumps({"type": "auth", "token": token}).encode()))
         await writer.drain()

@@ -40,7 +40,8 @@ async def test_happy_path_world_running(relay_factory: RelayFactory) -> None:
         async with client(relay, key) as c:
             clients = (await c.clients())["clients"]
             assert [(x["clientId"], x["sessionId"]) for x in clients] == [
-                (info.client_id, info.session_id)]
+                (info.client_id, info.session_id)
+            ]
             listed = await c.list_sessions()
             assert listed["pendingSessions"] == []
             [active] = listed["activeSessions"]
@@ -56,27 +57,35 @@ async def test_happy_path_world_running(relay_factory: RelayFactory) -> None:
             session_renderers = renderer_pids(relay) - before
             assert session_renderers
             token_ids = [t.id for t in relay.store.list_tokens(key_id)]
-            assert (await c.end_session(info.session_id)) == {"status": "ok",
-                                                              "message": "Session ended"}
+            assert (await c.end_session(info.session_id)) == {
+                "status": "ok",
+                "message": "Session ended",
+            }
             # Its renderer exits and its token is revoked.
             assert await wait_until(lambda: not (renderer_pids(relay) & session_renderers), 5)
-            assert all(t.revoked_at for t in relay.store.list_tokens(key_id)
-                       if t.id in token_ids)
+            assert all(t.revoked_at for t in relay.store.list_tokens(key_id) if t.id in token_ids)
             with pytest.raises(RelayClientError) as err:
                 await c.end_session(info.session_id)
             assert (err.value.status, err.value.code) == (404, "SESSION_NOT_FOUND")
             assert (await c.clients())["total"] == 0
         record = relay.store.get_session_record(info.session_id)
-        assert record is not None and (record.state, record.end_reason) == ("ended",
-                                                                            "ended-by-user")
+        assert record is not None and (record.state, record.end_reason) == (
+            "ended",
+            "ended-by-user",
+        )
         nothing_left(relay)
 
 
 @pytest.mark.parametrize("major", [12, 13, 14])
-async def test_setup_screen_with_world_name_each_version(relay_factory: RelayFactory,
-                                                        major: int) -> None:
-    config = SimConfig(active_world=None, launch_delay=0.3, foundry_version=major,
-                       worlds=[SimWorld("other", "Other"), SimWorld("test-world", "Test World")])
+async def test_setup_screen_with_world_name_each_version(
+    relay_factory: RelayFactory, major: int
+) -> None:
+    config = SimConfig(
+        active_world=None,
+        launch_delay=0.3,
+        foundry_version=major,
+        worlds=[SimWorld("other", "Other"), SimWorld("test-world", "Test World")],
+    )
     async with headless_stack(relay_factory, config) as (relay, sim):
         _, key = relay.new_key()
         info = await start(relay, sim, key, world="test world")  # by title, any case
@@ -85,8 +94,14 @@ async def test_setup_screen_with_world_name_each_version(relay_factory: RelayFac
         async with client(relay, key) as c:
             log = await c.session_log(info.session_id)
             stages = [e["detail"] for e in log["timeline"] if e["event"] == "stage"]
-            assert stages == ["browser", "navigate", "world-launch", "login", "game-ready",
-                              "module-connect"]
+            assert stages == [
+                "browser",
+                "navigate",
+                "world-launch",
+                "login",
+                "game-ready",
+                "module-connect",
+            ]
             info_reply = await c.world_info(client_id=info.client_id)
             assert info_reply["data"]["foundryVersion"].startswith(f"{major}.")
             await c.end_session(info.session_id)
@@ -112,30 +127,70 @@ async def test_setup_behind_admin_gate(relay_factory: RelayFactory) -> None:
 
 FAILURES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], int, str, str]] = [
     ("world-required", {"active_world": None}, {}, {}, 422, "WORLD_REQUIRED", "world-launch"),
-    ("world-not-found", {"active_world": None}, {"world": "Atlantis"}, {}, 422,
-     "WORLD_NOT_FOUND", "world-launch"),
+    (
+        "world-not-found",
+        {"active_world": None},
+        {"world": "Atlantis"},
+        {},
+        422,
+        "WORLD_NOT_FOUND",
+        "world-launch",
+    ),
     ("wrong-world", {}, {"world": "elsewhere"}, {}, 422, "WRONG_WORLD", "game-ready"),
     ("user-not-found", {}, {"username": "Nobody"}, {}, 422, "FOUNDRY_USER_NOT_FOUND", "login"),
-    ("login-rejected", {}, {"password": "wrong-pass"}, {}, 401, "FOUNDRY_LOGIN_REJECTED",
-     "login"),
-    ("launch-never-completes", {"active_world": None,
-                                "faults": Faults(launch_never_completes=True)},
-     {"world": "test-world"}, {"world_launch_timeout": 1}, 504, "GAME_LOAD_TIMEOUT",
-     "world-launch"),
-    ("game-throws", {"faults": Faults(game_throws=True)}, {}, {"game_ready_timeout": 1}, 504,
-     "GAME_LOAD_TIMEOUT", "game-ready"),
-    ("module-never-connects", {"faults": Faults(module_never_connects=True)}, {},
-     {"module_connect_timeout": 1}, 504, "MODULE_NOT_CONNECTED", "module-connect"),
-    ("slow-foundry", {"faults": Faults(slow_pages=3)}, {}, {"navigation_timeout": 1}, 502,
-     "FOUNDRY_UNREACHABLE", "navigate"),
+    ("login-rejected", {}, {"password": "wrong-pass"}, {}, 401, "FOUNDRY_LOGIN_REJECTED", "login"),
+    (
+        "launch-never-completes",
+        {"active_world": None, "faults": Faults(launch_never_completes=True)},
+        {"world": "test-world"},
+        {"world_launch_timeout": 1},
+        504,
+        "GAME_LOAD_TIMEOUT",
+        "world-launch",
+    ),
+    (
+        "game-throws",
+        {"faults": Faults(game_throws=True)},
+        {},
+        {"game_ready_timeout": 1},
+        504,
+        "GAME_LOAD_TIMEOUT",
+        "game-ready",
+    ),
+    (
+        "module-never-connects",
+        {"faults": Faults(module_never_connects=True)},
+        {},
+        {"module_connect_timeout": 1},
+        504,
+        "MODULE_NOT_CONNECTED",
+        "module-connect",
+    ),
+    (
+        "slow-foundry",
+        {"faults": Faults(slow_pages=3)},
+        {},
+        {"navigation_timeout": 1},
+        502,
+        "FOUNDRY_UNREACHABLE",
+        "navigate",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("sim", "call", "settings", "status", "code", "stage"),
-                         [f[1:] for f in FAILURES], ids=[f[0] for f in FAILURES])
+@pytest.mark.parametrize(
+    ("sim", "call", "settings", "status", "code", "stage"),
+    [f[1:] for f in FAILURES],
+    ids=[f[0] for f in FAILURES],
+)
 async def test_launch_failures_name_their_stage_and_leave_nothing(
-    relay_factory: RelayFactory, sim: dict[str, Any], call: dict[str, Any],
-    settings: dict[str, Any], status: int, code: str, stage: str,
+    relay_factory: RelayFactory,
+    sim: dict[str, Any],
+    call: dict[str, Any],
+    settings: dict[str, Any],
+    status: int,
+    code: str,
+    stage: str,
 ) -> None:
     config = SimConfig(**sim)
     async with headless_stack(relay_factory, config, **settings) as (relay, simulator):
@@ -163,8 +218,9 @@ async def test_foundry_down_is_502(relay_factory: RelayFactory) -> None:
         _, key = relay.new_key()
         async with client(relay, key) as c:
             with pytest.raises(RelayClientError) as err:
-                await c.start_session(foundry_url="http://127.0.0.1:9", username="Gamemaster",
-                                      password=GM_PASSWORD)
+                await c.start_session(
+                    foundry_url="http://127.0.0.1:9", username="Gamemaster", password=GM_PASSWORD
+                )
         assert (err.value.status, err.value.code) == (502, "FOUNDRY_UNREACHABLE")
         nothing_left(relay)
 
@@ -199,8 +255,12 @@ async def test_handshake_abuse(relay_factory: RelayFactory) -> None:
 
             def body(hs: dict[str, Any], **kw: Any) -> dict[str, Any]:
                 nonce = kw.pop("nonce", hs["nonce"])
-                return {"handshakeToken": hs["token"], "encryptedPassword": seal_envelope(
-                    hs["publicKey"], password=GM_PASSWORD, nonce=nonce, **kw)}
+                return {
+                    "handshakeToken": hs["token"],
+                    "encryptedPassword": seal_envelope(
+                        hs["publicKey"], password=GM_PASSWORD, nonce=nonce, **kw
+                    ),
+                }
 
             hs = await handshake()
             assert len(hs["token"]) == 64 and len(hs["nonce"]) == 32
@@ -215,13 +275,16 @@ async def test_handshake_abuse(relay_factory: RelayFactory) -> None:
             r = await a.post("/start-session", json=body(hs))  # replay
             assert (r.status_code, r.json()["code"]) == (400, "HANDSHAKE_INVALID")
             hs = await handshake()
-            r = await a.post("/start-session", json={"handshakeToken": hs["token"],
-                                                     "encryptedPassword": "%%%not base64"})
+            r = await a.post(
+                "/start-session",
+                json={"handshakeToken": hs["token"], "encryptedPassword": "%%%not base64"},
+            )
             assert (r.status_code, r.json()["code"]) == (400, "DECRYPT_FAILED")
             hs = await handshake()
             junk = base64.b64encode(os.urandom(384)).decode()
-            r = await a.post("/start-session", json={"handshakeToken": hs["token"],
-                                                     "encryptedPassword": junk})
+            r = await a.post(
+                "/start-session", json={"handshakeToken": hs["token"], "encryptedPassword": junk}
+            )
             assert (r.status_code, r.json()["code"]) == (400, "DECRYPT_FAILED")
             hs = await handshake()
             await asyncio.sleep(0.7)
@@ -235,8 +298,9 @@ async def test_handshake_abuse(relay_factory: RelayFactory) -> None:
             r = await a.post("/session-handshake", headers={"x-foundry-url": sim.url})
             assert (r.status_code, r.json()["code"]) == (400, "BAD_REQUEST")
             for url in ("file:///etc/passwd", "http://169.254.169.254/latest/"):
-                r = await a.post("/session-handshake",
-                                 headers={"x-foundry-url": url, "x-username": "GM"})
+                r = await a.post(
+                    "/session-handshake", headers={"x-foundry-url": url, "x-username": "GM"}
+                )
                 assert (r.status_code, r.json()["code"]) == (400, "FOUNDRY_URL_FORBIDDEN")
             # An old client using OAEP with SHA-1 still gets a session.
             hs = await handshake()
@@ -251,8 +315,10 @@ async def test_handshake_pending_cap(relay_factory: RelayFactory) -> None:
         _, key = relay.new_key()
         headers = {"x-foundry-url": sim.url, "x-username": "Gamemaster"}
         async with relay.http(key) as http:
-            codes = [(await http.post("/session-handshake", headers=headers)).status_code
-                     for _ in range(3)]
+            codes = [
+                (await http.post("/session-handshake", headers=headers)).status_code
+                for _ in range(3)
+            ]
         assert codes == [200, 200, 429]
 
 
@@ -274,10 +340,12 @@ async def test_ownership(relay_factory: RelayFactory) -> None:
         async with relay.http(key_b) as b:
             listed = (await b.get("/session")).json()
             assert listed == {"activeSessions": [], "pendingSessions": []}
-            for r in (await b.delete("/end-session", params={"sessionId": info.session_id}),
-                      await b.get(f"/session/{info.session_id}/log"),
-                      await b.get(f"/session/{info.session_id}/screenshot"),
-                      await b.delete("/end-session", params={"sessionId": "nonexistent"})):
+            for r in (
+                await b.delete("/end-session", params={"sessionId": info.session_id}),
+                await b.get(f"/session/{info.session_id}/log"),
+                await b.get(f"/session/{info.session_id}/screenshot"),
+                await b.delete("/end-session", params={"sessionId": "nonexistent"}),
+            ):
                 assert (r.status_code, r.json()["code"]) == (404, "SESSION_NOT_FOUND")
             r = await b.get("/world-info", params={"clientId": info.client_id})
             assert (r.status_code, r.json()["code"]) == (404, "CLIENT_NOT_FOUND")
@@ -297,12 +365,17 @@ async def test_concurrent_starts_never_exceed_the_cap(relay_factory: RelayFactor
     async with headless_stack(relay_factory, max_headless_sessions=2) as (relay, sim):
         _, key = relay.new_key()
         async with client(relay, key) as c:
-            handshakes = [await c.handshake(foundry_url=sim.url, username="Gamemaster")
-                          for _ in range(5)]
+            handshakes = [
+                await c.handshake(foundry_url=sim.url, username="Gamemaster") for _ in range(5)
+            ]
 
             async def go(hs: dict[str, Any]) -> tuple[int, float]:
-                body = {"handshakeToken": hs["token"], "encryptedPassword": seal_envelope(
-                    hs["publicKey"], password=GM_PASSWORD, nonce=hs["nonce"])}
+                body = {
+                    "handshakeToken": hs["token"],
+                    "encryptedPassword": seal_envelope(
+                        hs["publicKey"], password=GM_PASSWORD, nonce=hs["nonce"]
+                    ),
+                }
                 began = time.monotonic()
                 async with relay.http(key) as http:
                     r = await http.post("/start-session", json=body)
@@ -363,7 +436,8 @@ async def test_client_drop_past_grace_ends_the_session(relay_factory: RelayFacto
 
 
 async def test_browser_sigkill_ends_sessions_and_next_start_works(
-        relay_factory: RelayFactory) -> None:
+    relay_factory: RelayFactory,
+) -> None:
     config = SimConfig(worlds=[SimWorld("test-world", "Test World")])
     async with headless_stack(relay_factory, config) as (relay, sim):
         _, key = relay.new_key()
@@ -376,8 +450,9 @@ async def test_browser_sigkill_ends_sessions_and_next_start_works(
         assert record is not None and record.end_reason == "browser-crashed"
         # The simulator still counts the dead page's user as logged in until its socket times
         # out; a fresh start must get a new browser either way.
-        assert await wait_until(lambda: not sim.state.user_active(
-            sim.state.user_by_name("Gamemaster").id), 10)
+        assert await wait_until(
+            lambda: not sim.state.user_active(sim.state.user_by_name("Gamemaster").id), 10
+        )
         again = await start(relay, sim, key)
         assert relay.state.headless.engine.browser_pid not in (None, pid)
         async with client(relay, key) as c:
@@ -391,16 +466,22 @@ async def test_caller_disconnect_cancels_the_launch(relay_factory: RelayFactory)
         _, key = relay.new_key()
         async with client(relay, key) as c:
             hs = await c.handshake(foundry_url=sim.url, username="Gamemaster")
-        body = {"handshakeToken": hs["token"], "encryptedPassword": seal_envelope(
-            hs["publicKey"], password=GM_PASSWORD, nonce=hs["nonce"])}
+        body = {
+            "handshakeToken": hs["token"],
+            "encryptedPassword": seal_envelope(
+                hs["publicKey"], password=GM_PASSWORD, nonce=hs["nonce"]
+            ),
+        }
         async with httpx.AsyncClient(base_url=relay.url, timeout=1.0) as http:
             with pytest.raises(httpx.ReadTimeout):
                 await http.post("/start-session", json=body, headers={"x-api-key": key})
         assert await wait_until(lambda: relay.state.headless.sessions.all() == [], 3)
         [sid] = list(relay.state.headless.diagnostics)
         record = relay.store.get_session_record(sid)
-        assert record is not None and (record.state, record.end_reason) == ("failed",
-                                                                            "LAUNCH_CANCELLED")
+        assert record is not None and (record.state, record.end_reason) == (
+            "failed",
+            "LAUNCH_CANCELLED",
+        )
         nothing_left(relay)
 
 
@@ -421,24 +502,40 @@ async def test_end_during_launch(relay_factory: RelayFactory) -> None:
         with pytest.raises(RelayClientError):
             await launch
         record = relay.store.get_session_record(session.session_id)
-        assert record is not None and (record.state, record.end_reason) == ("ended",
-                                                                            "ended-by-user")
+        assert record is not None and (record.state, record.end_reason) == (
+            "ended",
+            "ended-by-user",
+        )
         nothing_left(relay)
 
 
 async def test_headless_disabled_is_503(relay: Any) -> None:
     _, key = relay.new_key()
     async with relay.http(key) as http:
-        r = await http.post("/session-handshake",
-                            headers={"x-foundry-url": "http://127.0.0.1:1", "x-username": "GM"})
+        r = await http.post(
+            "/session-handshake",
+            headers={"x-foundry-url": "http://127.0.0.1:1", "x-username": "GM"},
+        )
     assert (r.status_code, r.json()["code"]) == (503, "HEADLESS_DISABLED")
 
 
 def test_demo_runs_and_exits_zero() -> None:
-    proc = subprocess.run([sys.executable, "-m", "foundry_relay.cli", "demo"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "foundry_relay.cli", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for step in ("start a headless session", "world info", "search 'goblin'", "roll 2d20kh1+5",
-                 "list sessions", "end the session", "demo finished"):
+    for step in (
+        "start a headless session",
+        "world info",
+        "search 'goblin'",
+        "roll 2d20kh1+5",
+        "list sessions",
+        "end the session",
+        "demo finished",
+    ):
         assert step in proc.stdout
     assert "gm-password" not in proc.stdout + proc.stderr

@@ -64,8 +64,14 @@ async def stand_in_relay() -> AsyncIterator[StandInRelay]:
         yield relay
 
 
-async def login_with_form(page: Any, base: str, user: str = "Gamemaster",
-                          password: str = "gm-password", *, major: int = 13) -> None:
+async def login_with_form(
+    page: Any,
+    base: str,
+    user: str = "Gamemaster",
+    password: str = "gm-password",
+    *,
+    major: int = 13,
+) -> None:
     await page.goto(base + "/join")
     await page.wait_for_selector("#join-game-form")
     if major >= 14:

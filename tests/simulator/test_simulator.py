@@ -11,7 +11,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from foundry_relay.simulator import Faults, SimConfig, SimUser, SimWorld, client_id_for, run_simulator
+from foundry_relay.simulator import (
+    Faults,
+    SimConfig,
+    SimUser,
+    SimWorld,
+    client_id_for,
+    run_simulator,
+)
 
 from .helpers import login_with_form, stand_in_relay
 
@@ -46,16 +53,27 @@ async def test_login_through_post_join(context: Any, major: int) -> None:
         page = await context.new_page()
         await page.goto(sim.url + "/join")
         user_id = sim.state.user_by_name("Gamemaster").id
-        body = ({"action": "join", "username": "gamemaster", "password": "gm-password"}
-                if major >= 14 else {"action": "join", "userid": user_id,
-                                     "password": "gm-password"})
-        result = await page.evaluate("""async (body) => {
+        body = (
+            {"action": "join", "username": "gamemaster", "password": "gm-password"}
+            if major >= 14
+            else {"action": "join", "userid": user_id, "password": "gm-password"}
+        )
+        result = await page.evaluate(
+            """async (body) => {
             const r = await fetch('join', {method: 'POST', headers: {'Content-Type':
               'application/json'}, body: JSON.stringify(body)});
-            return {status: r.status, body: await r.json()};}""", body)
-        assert result == {"status": 200, "body": {"request": "join", "status": "success",
-                                                  "message": "JOIN.LoginSuccess",
-                                                  "redirect": "game"}}
+            return {status: r.status, body: await r.json()};}""",
+            body,
+        )
+        assert result == {
+            "status": 200,
+            "body": {
+                "request": "join",
+                "status": "success",
+                "message": "JOIN.LoginSuccess",
+                "redirect": "game",
+            },
+        }
         cookies = {c["name"]: c for c in await context.cookies()}
         assert len(cookies["session"]["value"]) == 24 and cookies["session"]["sameSite"] == "Strict"
         await page.goto(sim.url + "/game")
@@ -67,15 +85,18 @@ async def test_post_join_form_encoding_and_401_keys(context: Any) -> None:
         user_id = sim.state.user_by_name("Gamemaster").id
         async with httpx.AsyncClient(base_url=sim.url) as http:
             await http.get("/join")
-            ok = await http.post("/join", data={"action": "join", "userid": user_id,
-                                                "password": "gm-password"})
+            ok = await http.post(
+                "/join", data={"action": "join", "userid": user_id, "password": "gm-password"}
+            )
             assert ok.status_code == 200 and ok.json()["redirect"] == "game"
         async with httpx.AsyncClient(base_url=sim.url) as http:
-            wrong = await http.post("/join", json={"action": "join", "userid": user_id,
-                                                   "password": "nope"})
+            wrong = await http.post(
+                "/join", json={"action": "join", "userid": user_id, "password": "nope"}
+            )
             assert (wrong.status_code, wrong.text) == (401, "JOIN.ErrorInvalidPassword")
-            unknown = await http.post("/join", json={"action": "join", "userid": "x" * 16,
-                                                     "password": ""})
+            unknown = await http.post(
+                "/join", json={"action": "join", "userid": "x" * 16, "password": ""}
+            )
             assert (unknown.status_code, unknown.text) == (401, "JOIN.ErrorUserDoesNotExist")
             game = await http.get("/game", follow_redirects=False)
             assert game.status_code == 302 and game.headers["location"] == "join"
@@ -98,18 +119,24 @@ async def test_root_and_setup_routing() -> None:
 
 
 async def test_setup_launch_by_clicking_play(context: Any) -> None:
-    config = SimConfig(active_world=None, launch_delay=0.3,
-                       worlds=[SimWorld("test-world", "Test World"),
-                               SimWorld("other", "Other World", "pf2e")])
+    config = SimConfig(
+        active_world=None,
+        launch_delay=0.3,
+        worlds=[SimWorld("test-world", "Test World"), SimWorld("other", "Other World", "pf2e")],
+    )
     async with run_simulator(config) as sim:
         page = await context.new_page()
         await page.goto(sim.url + "/")
         assert urlsplit(page.url).path == "/setup"
         worlds = await page.eval_on_selector_all(
             "#worlds-list li.package.world",
-            "els => els.map(e => [e.dataset.packageId, e.querySelector('h3.package-title').textContent])")
+            "els => els.map(e => [e.dataset.packageId,"
+            " e.querySelector('h3.package-title').textContent])",
+        )
         assert worlds == [["test-world", "Test World"], ["other", "Other World"]]
-        await page.click('li.package.world[data-package-id="other"] a.control.play[data-action="worldLaunch"]')
+        await page.click(
+            'li.package.world[data-package-id="other"] a.control.play[data-action="worldLaunch"]'
+        )
         await page.wait_for_url("**/join", timeout=10_000)
         assert sim.state.active_world == "other"
         assert await page.text_content("#world-title") == "Other World"
@@ -157,8 +184,9 @@ async def test_logged_in_user_is_disabled_until_its_page_closes(browser: Any) ->
             second = await second_ctx.new_page()
             await second.goto(sim.url + "/join")
             disabled = await second.eval_on_selector(
-                "select[name=userid]", "s => Array.from(s.options).filter(o => o.disabled)"
-                ".map(o => o.textContent)")
+                "select[name=userid]",
+                "s => Array.from(s.options).filter(o => o.disabled).map(o => o.textContent)",
+            )
             assert disabled == ["Gamemaster"]
             await first.close()
             for _ in range(50):
@@ -167,7 +195,8 @@ async def test_logged_in_user_is_disabled_until_its_page_closes(browser: Any) ->
                     break
             await second.reload()
             disabled = await second.eval_on_selector(
-                "select[name=userid]", "s => Array.from(s.options).filter(o => o.disabled).length")
+                "select[name=userid]", "s => Array.from(s.options).filter(o => o.disabled).length"
+            )
             assert disabled == 0
         finally:
             await first_ctx.close()
@@ -185,10 +214,15 @@ async def test_module_auth_frame_query_and_request_types(context: Any) -> None:
         parts = urlsplit(peer.path)
         assert parts.path == "/relay"
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        assert query == {"id": client_id_for("test-world"), "worldId": "test-world",
-                         "worldTitle": "Test World", "foundryVersion": "13.345",
-                         "systemId": "dnd5e", "systemTitle": "Dungeons & Dragons Fifth Edition",
-                         "systemVersion": "4.3.0"}
+        assert query == {
+            "id": client_id_for("test-world"),
+            "worldId": "test-world",
+            "worldTitle": "Test World",
+            "foundryVersion": "13.345",
+            "systemId": "dnd5e",
+            "systemTitle": "Dungeons & Dragons Fifth Edition",
+            "systemVersion": "4.3.0",
+        }
         assert query["id"].startswith("fvtt_") and len(query["id"]) == 21
         await asyncio.sleep(0.3)
         kinds = [f["type"] for f in peer.frames]
@@ -196,8 +230,9 @@ async def test_module_auth_frame_query_and_request_types(context: Any) -> None:
         assert {u["name"] for u in peer.frames[1]["users"]} == {"Gamemaster", "Player"}
 
         async def ask(kind: str, **params: Any) -> dict[str, Any]:
-            reply = await relay.request(peer, {"type": kind, "requestId": f"r-{kind}-{time.time()}",
-                                               "data": {}, **params})
+            reply = await relay.request(
+                peer, {"type": kind, "requestId": f"r-{kind}-{time.time()}", "data": {}, **params}
+            )
             assert reply["type"] == kind + "-result"
             return reply
 
@@ -226,8 +261,11 @@ async def test_module_auth_frame_query_and_request_types(context: Any) -> None:
         bad = await ask("roll", formula="2d20+banana")
         assert "Invalid" in bad["error"]
         structure = await ask("structure")
-        assert sorted(f["name"] for f in structure["data"]["folders"]) == ["Gear", "Heroes",
-                                                                            "Monsters"]
+        assert sorted(f["name"] for f in structure["data"]["folders"]) == [
+            "Gear",
+            "Heroes",
+            "Monsters",
+        ]
         created = await ask("create", entityType="Actor", data={"name": "Zed the Bold"})
         assert created["entity"]["name"] == "Zed the Bold"
         assert (await ask("search", query="zed"))["results"][0]["uuid"] == created["uuid"]
@@ -250,22 +288,29 @@ async def test_module_stops_after_1008_and_forgets_token(context: Any) -> None:
     async with stand_in_relay() as relay, run_simulator() as sim:
         relay.close_with = (1008, "Authentication failed")
         await context.add_init_script(
-            "if (!sessionStorage.getItem('seeded')) {" + SEED % (json.dumps("frt_bad"),
-                                                                 json.dumps(relay.url))
-            + "sessionStorage.setItem('seeded', '1');}")
+            "if (!sessionStorage.getItem('seeded')) {"
+            + SEED % (json.dumps("frt_bad"), json.dumps(relay.url))
+            + "sessionStorage.setItem('seeded', '1');}"
+        )
         page = await context.new_page()
         await login_with_form(page, sim.url)
         await asyncio.sleep(2.5)  # a reconnecting module would try again after 1 s
         assert len(relay.peers) == 1
         state = await page.evaluate("() => window.__module.status")
         assert state == "unpaired"
-        assert await page.evaluate(
-            "() => localStorage.getItem('foundry-rest-api.connectionToken')") is None
+        assert (
+            await page.evaluate("() => localStorage.getItem('foundry-rest-api.connectionToken')")
+            is None
+        )
 
 
 async def test_module_only_for_a_full_gm(context: Any) -> None:
-    async with stand_in_relay() as relay, run_simulator(SimConfig(users=[
-            SimUser("Gamemaster", "gm-password", 4), SimUser("Assistant", "a", 3)])) as sim:
+    async with (
+        stand_in_relay() as relay,
+        run_simulator(
+            SimConfig(users=[SimUser("Gamemaster", "gm-password", 4), SimUser("Assistant", "a", 3)])
+        ) as sim,
+    ):
         await context.add_init_script(SEED % (json.dumps("t"), json.dumps(relay.url)))
         page = await context.new_page()
         await login_with_form(page, sim.url, "Assistant", "a")
@@ -308,8 +353,7 @@ async def test_fault_slow_pages() -> None:
 
 async def test_fault_launch_never_completes() -> None:
     faults = Faults(launch_never_completes=True)
-    async with run_simulator(SimConfig(active_world=None, launch_delay=0.1,
-                                       faults=faults)) as sim:
+    async with run_simulator(SimConfig(active_world=None, launch_delay=0.1, faults=faults)) as sim:
         async with httpx.AsyncClient(base_url=sim.url) as http:
             r = await http.post("/setup", json={"action": "launchWorld", "world": "test-world"})
             assert r.status_code == 200
@@ -318,8 +362,10 @@ async def test_fault_launch_never_completes() -> None:
 
 
 async def test_fault_module_never_connects(context: Any) -> None:
-    async with stand_in_relay() as relay, run_simulator(
-            SimConfig(faults=Faults(module_never_connects=True))) as sim:
+    async with (
+        stand_in_relay() as relay,
+        run_simulator(SimConfig(faults=Faults(module_never_connects=True))) as sim,
+    ):
         await context.add_init_script(SEED % (json.dumps("t"), json.dumps(relay.url)))
         page = await context.new_page()
         await login_with_form(page, sim.url)

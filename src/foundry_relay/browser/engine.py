@@ -130,8 +130,11 @@ class SessionPage:
             return None
 
 
-_LEVELS = {"error": ("error",), "warn": ("error", "warning"),
-           "debug": ("error", "warning", "info", "log", "debug")}
+_LEVELS = {
+    "error": ("error",),
+    "warn": ("error", "warning"),
+    "debug": ("error", "warning", "info", "log", "debug"),
+}
 
 
 class BrowserEngine:
@@ -181,7 +184,7 @@ class BrowserEngine:
                 if self._playwright is None:
                     self._playwright = await async_playwright().start()
                 self.home.mkdir(parents=True, exist_ok=True)
-                env = dict(os.environ)
+                env: dict[str, str | float | bool] = dict(os.environ)
                 env["HOME"] = str(self.home)
                 browser = await self._playwright.chromium.launch(
                     executable_path=self.executable,
@@ -236,9 +239,11 @@ class BrowserEngine:
         handle = SessionPage(context=context, page=page)
         levels = _LEVELS.get(capture_console, ())
         if levels:
+
             def on_console(msg: Any) -> None:
                 if msg.type in levels and len(handle.console) < 500:
                     handle.console.append(f"[{msg.type}] {msg.text}"[:2000])
+
             page.on("console", on_console)
 
         def on_error(exc: Any) -> None:

@@ -60,11 +60,15 @@ async def _eval(page: Page, script: str, arg: Any, *, stage: str, timeout: float
     try:
         return await asyncio.wait_for(page.evaluate(script, arg), timeout)
     except TimeoutError as exc:
-        raise LaunchError(f"Foundry did not answer during {stage}", code="FOUNDRY_UNREACHABLE",
-                          stage=stage) from exc
+        raise LaunchError(
+            f"Foundry did not answer during {stage}", code="FOUNDRY_UNREACHABLE", stage=stage
+        ) from exc
     except PlaywrightError as exc:
-        raise LaunchError(f"the page failed during {stage}: {exc.message.splitlines()[0]}",
-                          code="FOUNDRY_UNREACHABLE", stage=stage) from exc
+        raise LaunchError(
+            f"the page failed during {stage}: {exc.message.splitlines()[0]}",
+            code="FOUNDRY_UNREACHABLE",
+            stage=stage,
+        ) from exc
 
 
 async def _goto(page: Page, url: str, *, stage: str, timeout: float) -> None:
@@ -72,8 +76,9 @@ async def _goto(page: Page, url: str, *, stage: str, timeout: float) -> None:
         await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
     except PlaywrightError as exc:
         first = exc.message.splitlines()[0]
-        raise LaunchError(f"could not load {url}: {first}", code="FOUNDRY_UNREACHABLE",
-                          stage=stage) from exc
+        raise LaunchError(
+            f"could not load {url}: {first}", code="FOUNDRY_UNREACHABLE", stage=stage
+        ) from exc
 
 
 _FETCH = """
@@ -120,8 +125,9 @@ _GAME_READY = """
 """
 
 
-async def _wait_for_function(page: Page, script: str, *, timeout: float, stage: str,
-                             code: str, message: str) -> None:
+async def _wait_for_function(
+    page: Page, script: str, *, timeout: float, stage: str, code: str, message: str
+) -> None:
     try:
         await page.wait_for_function(script, timeout=timeout * 1000, polling=100)
     except PlaywrightError as exc:
@@ -146,22 +152,29 @@ async def login(
         where = _where(page.url)
         if where == "auth":
             if seen_auth:
-                raise LaunchError("Foundry rejected the admin password",
-                                  code="FOUNDRY_ADMIN_REJECTED", stage="admin-auth")
+                raise LaunchError(
+                    "Foundry rejected the admin password",
+                    code="FOUNDRY_ADMIN_REJECTED",
+                    stage="admin-auth",
+                )
             seen_auth = True
             on_stage("admin-auth")
             await _admin_auth(page, base, credentials, timeouts)
         elif where == "setup":
             if seen_setup:
-                raise LaunchError("Foundry stayed on its setup screen", code="WORLD_NOT_FOUND",
-                                  stage="world-launch")
+                raise LaunchError(
+                    "Foundry stayed on its setup screen",
+                    code="WORLD_NOT_FOUND",
+                    stage="world-launch",
+                )
             seen_setup = True
             on_stage("world-launch")
             await _launch_world(page, base, target, timeouts)
         elif where in ("join", "players"):
             if seen_join:
-                raise LaunchError("Foundry did not accept the login", code="FOUNDRY_LOGIN_REJECTED",
-                                  stage="login")
+                raise LaunchError(
+                    "Foundry did not accept the login", code="FOUNDRY_LOGIN_REJECTED", stage="login"
+                )
             seen_join = True
             on_stage("login")
             await _join(page, base, target, credentials, timeouts)
@@ -175,8 +188,9 @@ async def login(
                 code="FOUNDRY_UNREACHABLE",
                 stage="navigate",
             )
-    raise LaunchError("the login did not reach the game in time", code="GAME_LOAD_TIMEOUT",
-                      stage="game-ready")
+    raise LaunchError(
+        "the login did not reach the game in time", code="GAME_LOAD_TIMEOUT", stage="game-ready"
+    )
 
 
 async def _admin_auth(page: Page, base: str, creds: Credentials, timeouts: Timeouts) -> None:
@@ -187,48 +201,79 @@ async def _admin_auth(page: Page, base: str, creds: Credentials, timeouts: Timeo
             code="FOUNDRY_ADMIN_REQUIRED",
             stage="admin-auth",
         )
-    result = await _eval(page, _FETCH, [urljoin(base, "auth"), "POST",
-                                        {"action": "adminAuth",
-                                         "adminPassword": creds.admin_password}, True],
-                         stage="admin-auth", timeout=timeouts.navigation)
+    result = await _eval(
+        page,
+        _FETCH,
+        [
+            urljoin(base, "auth"),
+            "POST",
+            {"action": "adminAuth", "adminPassword": creds.admin_password},
+            True,
+        ],
+        stage="admin-auth",
+        timeout=timeouts.navigation,
+    )
     if _where(result["url"]) != "setup" or result["status"] >= 400:
-        raise LaunchError("Foundry rejected the admin password", code="FOUNDRY_ADMIN_REJECTED",
-                          stage="admin-auth")
+        raise LaunchError(
+            "Foundry rejected the admin password", code="FOUNDRY_ADMIN_REJECTED", stage="admin-auth"
+        )
     await _goto(page, urljoin(base, "setup"), stage="admin-auth", timeout=timeouts.navigation)
 
 
 async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Timeouts) -> None:
     if not target.world:
-        raise LaunchError("Foundry is on its setup screen; say which world to launch (worldName)",
-                          code="WORLD_REQUIRED", stage="world-launch")
+        raise LaunchError(
+            "Foundry is on its setup screen; say which world to launch (worldName)",
+            code="WORLD_REQUIRED",
+            stage="world-launch",
+        )
     await _wait_for_function(
         page,
         "() => !!document.querySelector('#worlds-list') && (document.querySelector("
         "'li.package.world') !== null || document.readyState === 'complete')",
-        timeout=timeouts.navigation, stage="world-launch", code="FOUNDRY_UNREACHABLE",
+        timeout=timeouts.navigation,
+        stage="world-launch",
+        code="FOUNDRY_UNREACHABLE",
         message="the setup screen did not render its world list",
     )
-    worlds = await _eval(page, _SETUP_WORLDS, None, stage="world-launch",
-                         timeout=timeouts.navigation)
+    worlds = await _eval(
+        page, _SETUP_WORLDS, None, stage="world-launch", timeout=timeouts.navigation
+    )
     wanted = target.world.casefold()
     match = next((w for w in worlds if w["id"].casefold() == wanted), None) or next(
         (w for w in worlds if w["title"].casefold() == wanted), None
     )
     if match is None:
         seen = ", ".join(f"{w['title']} ({w['id']})" for w in worlds) or "none"
-        raise LaunchError(f"no world '{target.world}' on the setup screen; worlds: {seen}",
-                          code="WORLD_NOT_FOUND", stage="world-launch", worlds=worlds)
-    result = await _eval(page, _FETCH, [urljoin(base, "setup"), "POST",
-                                        {"action": "launchWorld", "world": match["id"]}, False],
-                         stage="world-launch", timeout=timeouts.navigation)
+        raise LaunchError(
+            f"no world '{target.world}' on the setup screen; worlds: {seen}",
+            code="WORLD_NOT_FOUND",
+            stage="world-launch",
+            worlds=worlds,
+        )
+    result = await _eval(
+        page,
+        _FETCH,
+        [urljoin(base, "setup"), "POST", {"action": "launchWorld", "world": match["id"]}, False],
+        stage="world-launch",
+        timeout=timeouts.navigation,
+    )
     if result["status"] >= 400:
-        raise LaunchError(f"Foundry refused to launch the world (HTTP {result['status']})",
-                          code="WORLD_NOT_FOUND", stage="world-launch")
+        raise LaunchError(
+            f"Foundry refused to launch the world (HTTP {result['status']})",
+            code="WORLD_NOT_FOUND",
+            stage="world-launch",
+        )
     deadline = time.monotonic() + timeouts.world_launch
     status_url = urljoin(base, "api/status")
     while True:
-        status = await _eval(page, _FETCH, [status_url, "GET", None, False],
-                             stage="world-launch", timeout=timeouts.navigation)
+        status = await _eval(
+            page,
+            _FETCH,
+            [status_url, "GET", None, False],
+            stage="world-launch",
+            timeout=timeouts.navigation,
+        )
         if status["status"] == 200 and '"active":true' in status["text"].replace(" ", ""):
             break
         if time.monotonic() >= deadline:
@@ -242,13 +287,16 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
     await _goto(page, urljoin(base, "join"), stage="world-launch", timeout=timeouts.navigation)
 
 
-async def _join(page: Page, base: str, target: LoginTarget, creds: Credentials,
-                timeouts: Timeouts) -> None:
+async def _join(
+    page: Page, base: str, target: LoginTarget, creds: Credentials, timeouts: Timeouts
+) -> None:
     await _wait_for_function(
         page,
         "() => !!(document.querySelector('select[name=userid]') ||"
         " document.querySelector('input[name=username]'))",
-        timeout=timeouts.navigation, stage="login", code="FOUNDRY_UNREACHABLE",
+        timeout=timeouts.navigation,
+        stage="login",
+        code="FOUNDRY_UNREACHABLE",
         message="the join page did not render its login form",
     )
     form = await _eval(page, _JOIN_FORM, None, stage="login", timeout=timeouts.navigation)
@@ -260,18 +308,29 @@ async def _join(page: Page, base: str, target: LoginTarget, creds: Credentials,
             (u for u in users if u["name"].casefold() == wanted), None
         )
         if user is None:
-            raise LaunchError(f"Foundry has no user '{target.username}' in this world",
-                              code="FOUNDRY_USER_NOT_FOUND", stage="login")
+            raise LaunchError(
+                f"Foundry has no user '{target.username}' in this world",
+                code="FOUNDRY_USER_NOT_FOUND",
+                stage="login",
+            )
         if user["disabled"]:
-            raise LaunchError(f"user '{user['name']}' is already logged in to Foundry",
-                              code="FOUNDRY_USER_ACTIVE", stage="login")
+            raise LaunchError(
+                f"user '{user['name']}' is already logged in to Foundry",
+                code="FOUNDRY_USER_ACTIVE",
+                stage="login",
+            )
         body["userid"] = user["id"]
     else:
         body["username"] = target.username
         if len(target.username) == USER_ID_LENGTH and target.username.isalnum():
             body["userid"] = target.username
-    result = await _eval(page, _FETCH, [urljoin(base, "join"), "POST", body, False],
-                         stage="login", timeout=timeouts.navigation)
+    result = await _eval(
+        page,
+        _FETCH,
+        [urljoin(base, "join"), "POST", body, False],
+        stage="login",
+        timeout=timeouts.navigation,
+    )
     status, text = result["status"], result["text"].strip()
     if status == 200:
         try:
@@ -280,34 +339,57 @@ async def _join(page: Page, base: str, target: LoginTarget, creds: Credentials,
             redirect = json.loads(text).get("redirect") or "game"
         except ValueError:
             redirect = "game"
-        await _goto(page, urljoin(result["url"], redirect), stage="login",
-                    timeout=timeouts.navigation)
+        await _goto(
+            page, urljoin(result["url"], redirect), stage="login", timeout=timeouts.navigation
+        )
         return
     key = text[:200]
     if "ErrorUserDoesNotExist" in key:
-        raise LaunchError(f"Foundry has no user '{target.username}' ({key})",
-                          code="FOUNDRY_USER_NOT_FOUND", stage="login", foundryMessage=key)
+        raise LaunchError(
+            f"Foundry has no user '{target.username}' ({key})",
+            code="FOUNDRY_USER_NOT_FOUND",
+            stage="login",
+            foundryMessage=key,
+        )
     if "ErrorUserActive" in key or status == 409:
-        raise LaunchError(f"user '{target.username}' is already logged in ({key})",
-                          code="FOUNDRY_USER_ACTIVE", stage="login", foundryMessage=key)
+        raise LaunchError(
+            f"user '{target.username}' is already logged in ({key})",
+            code="FOUNDRY_USER_ACTIVE",
+            stage="login",
+            foundryMessage=key,
+        )
     if status in (401, 403):
-        raise LaunchError(f"Foundry rejected the login: {key}", code="FOUNDRY_LOGIN_REJECTED",
-                          stage="login", foundryMessage=key)
-    raise LaunchError(f"Foundry answered the login with HTTP {status}",
-                      code="FOUNDRY_UNREACHABLE", stage="login")
+        raise LaunchError(
+            f"Foundry rejected the login: {key}",
+            code="FOUNDRY_LOGIN_REJECTED",
+            stage="login",
+            foundryMessage=key,
+        )
+    raise LaunchError(
+        f"Foundry answered the login with HTTP {status}", code="FOUNDRY_UNREACHABLE", stage="login"
+    )
 
 
 async def _game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -> GameInfo:
     try:
         info = await asyncio.wait_for(page.evaluate(_GAME_READY), timeouts.game_ready)
     except TimeoutError as exc:
-        raise LaunchError(f"the game did not become ready within {timeouts.game_ready:g} s",
-                          code="GAME_LOAD_TIMEOUT", stage="game-ready") from exc
+        raise LaunchError(
+            f"the game did not become ready within {timeouts.game_ready:g} s",
+            code="GAME_LOAD_TIMEOUT",
+            stage="game-ready",
+        ) from exc
     except PlaywrightError as exc:
-        raise LaunchError(f"the game page failed: {exc.message.splitlines()[0]}",
-                          code="GAME_LOAD_TIMEOUT", stage="game-ready") from exc
-    game = GameInfo(world_id=str(info["worldId"]), world_title=str(info["worldTitle"]),
-                    user_id=str(info["userId"]))
+        raise LaunchError(
+            f"the game page failed: {exc.message.splitlines()[0]}",
+            code="GAME_LOAD_TIMEOUT",
+            stage="game-ready",
+        ) from exc
+    game = GameInfo(
+        world_id=str(info["worldId"]),
+        world_title=str(info["worldTitle"]),
+        user_id=str(info["userId"]),
+    )
     if target.world:
         wanted = target.world.casefold()
         if wanted not in (game.world_id.casefold(), game.world_title.casefold()):

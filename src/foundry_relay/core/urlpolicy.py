@@ -86,5 +86,7 @@ class UrlPolicy:
             if not candidates and not any(self._matches(a, host, []) for a in self.allow):
                 raise _forbidden(f"{host} is not on the relay's allow-list")
             for address in candidates or [""]:
-                if not any(self._matches(a, host, [address] if address else []) for a in self.allow):
+                if not any(
+                    self._matches(a, host, [address] if address else []) for a in self.allow
+                ):
                     raise _forbidden(f"{host} is not on the relay's allow-list")

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 _api_key_header = APIKeyHeader(name="x-api-key", auto_error=False)
 
-OPENAPI_TYPES = {
+OPENAPI_TYPES: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
     "bool": {"type": "boolean"},
     "int": {"type": "integer"},
@@ -58,9 +58,7 @@ def relay_state(request: Request) -> RelayState:
     return state
 
 
-def require_key(
-    request: Request, api_key: str | None = Security(_api_key_header)
-) -> ApiKey:
+def require_key(request: Request, api_key: str | None = Security(_api_key_header)) -> ApiKey:
     """``x-api-key`` authentication, shared by every protected route."""
     return relay_state(request).authenticate(api_key)
 
@@ -95,7 +93,7 @@ def _openapi_for(route: Route) -> dict[str, Any]:
     body_props: dict[str, Any] = {}
     required: list[str] = []
     for p in route.params:
-        schema = dict(OPENAPI_TYPES[p.kind])
+        schema: dict[str, Any] = dict(OPENAPI_TYPES[p.kind])
         if p.source == "b":
             body_props[p.name] = schema
             if p.required:
@@ -103,8 +101,7 @@ def _openapi_for(route: Route) -> dict[str, Any]:
         elif p.source == "q":
             if p.kind in ("object", "array"):
                 schema = {"type": "string"}
-            parameters.append({"name": p.name, "in": "query", "required": False,
-                               "schema": schema})
+            parameters.append({"name": p.name, "in": "query", "required": False, "schema": schema})
     extra: dict[str, Any] = {"parameters": parameters}
     if body_props:
         body_props["clientId"] = {"type": "string"}
@@ -116,20 +113,34 @@ def _openapi_for(route: Route) -> dict[str, Any]:
             "content": {"application/json": {"schema": body_schema}},
         }
     extra["responses"] = {
-        "200": {"description": "the module's reply frame",
-                "content": {"application/json": {"schema": {"type": "object"}}}},
-        "400": {"description": "bad input or module error",
-                "content": {"application/json": {"schema": {"type": "object"}}}},
-        "401": {"description": "missing or invalid API key",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
-        "404": {"description": "unknown client",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
-        "408": {"description": "the client did not answer in time",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
-        "413": {"description": "body too large",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
-        "503": {"description": "the client went away",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+        "200": {
+            "description": "the module's reply frame",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "400": {
+            "description": "bad input or module error",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "401": {
+            "description": "missing or invalid API key",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        },
+        "404": {
+            "description": "unknown client",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        },
+        "408": {
+            "description": "the client did not answer in time",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        },
+        "413": {
+            "description": "body too large",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        },
+        "503": {
+            "description": "the client went away",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        },
     }
     return extra
 
@@ -216,8 +227,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["x-api-key", "x-foundry-url", "x-username", "x-world-name",
-                       "content-type"],
+        allow_headers=["x-api-key", "x-foundry-url", "x-username", "x-world-name", "content-type"],
     )
     _install_error_handlers(app)
 

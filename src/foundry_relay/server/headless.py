@@ -150,8 +150,9 @@ class HeadlessService:
     async def check_foundry_url(self, url: str | None) -> str:
         normalised, host = parse_foundry_url(url)
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None,
-                                                                 type=socket.SOCK_STREAM)
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
             addresses = sorted({str(info[4][0]) for info in infos})
         except OSError:
             addresses = []
@@ -202,8 +203,12 @@ class HeadlessService:
         if self._stopping:
             raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
         token, encrypted = body.get("handshakeToken"), body.get("encryptedPassword")
-        if not isinstance(token, str) or not token or not isinstance(encrypted, str) \
-                or not encrypted:
+        if (
+            not isinstance(token, str)
+            or not token
+            or not isinstance(encrypted, str)
+            or not encrypted
+        ):
             raise BadRequest("handshakeToken and encryptedPassword (strings) are required")
         world_override = body.get("worldName")
         if world_override is not None and not isinstance(world_override, str):
@@ -232,11 +237,16 @@ class HeadlessService:
         current = asyncio.current_task()
         assert current is not None
         self.launches[sid] = current
-        log.info("session %s launching (key %s, %s as %s)", sid, key.id, hs.foundry_url,
-                 hs.username)
+        log.info(
+            "session %s launching (key %s, %s as %s)", sid, key.id, hs.foundry_url, hs.username
+        )
         self.state.store.record_session_start(
-            session_id=sid, key_id=key.id, foundry_url=hs.foundry_url, username=hs.username,
-            world_name=world, started_at=session.started_at,
+            session_id=sid,
+            key_id=key.id,
+            foundry_url=hs.foundry_url,
+            username=hs.username,
+            world_name=world,
+            started_at=session.started_at,
         )
         try:
             return await self._launch(session, credentials, capture)
@@ -264,15 +274,22 @@ class HeadlessService:
             handle = await self.engine.new_session_page(seed=seed, capture_console=capture)
             self.pages[sid] = handle
             target = LoginTarget(session.foundry_url, session.username, session.world_name)
-            await login(handle.page, target=target, credentials=credentials,
-                        timeouts=self.timeouts, on_stage=lambda st: self._stage(session, st))
+            await login(
+                handle.page,
+                target=target,
+                credentials=credentials,
+                timeouts=self.timeouts,
+                on_stage=lambda st: self._stage(session, st),
+            )
             self._stage(session, "module-connect")
             try:
-                entry = await asyncio.wait_for(asyncio.shield(waiter),
-                                               self.settings.module_connect_timeout)
+                entry = await asyncio.wait_for(
+                    asyncio.shield(waiter), self.settings.module_connect_timeout
+                )
             except TimeoutError as exc:
-                raise LaunchError(MODULE_HINT, code="MODULE_NOT_CONNECTED",
-                                  stage="module-connect") from exc
+                raise LaunchError(
+                    MODULE_HINT, code="MODULE_NOT_CONNECTED", stage="module-connect"
+                ) from exc
             if session.state != "launching":
                 raise asyncio.CancelledError
             now = time.time()
@@ -290,12 +307,19 @@ class HeadlessService:
                 task = asyncio.current_task()
                 if task is not None:
                     task.uncancel()
-                error = LaunchError("the browser crashed during the launch",
-                                    code="BROWSER_FAILED", stage=session.stage)
+                error = LaunchError(
+                    "the browser crashed during the launch",
+                    code="BROWSER_FAILED",
+                    stage=session.stage,
+                )
                 await self._fail(session, error)
                 raise error from None
-            await self._fail(session, LaunchError("the launch was cancelled",
-                                                  code="LAUNCH_CANCELLED", stage=session.stage))
+            await self._fail(
+                session,
+                LaunchError(
+                    "the launch was cancelled", code="LAUNCH_CANCELLED", stage=session.stage
+                ),
+            )
             raise
         except RelayError as exc:
             error = LaunchError(exc.message, code=exc.code, stage=session.stage)
@@ -303,8 +327,11 @@ class HeadlessService:
             raise error from exc
         except Exception as exc:
             log.exception("session %s: unexpected launch error", sid)
-            error = LaunchError(f"the browser failed: {type(exc).__name__}",
-                                code="BROWSER_FAILED", stage=session.stage)
+            error = LaunchError(
+                f"the browser failed: {type(exc).__name__}",
+                code="BROWSER_FAILED",
+                stage=session.stage,
+            )
             await self._fail(session, error)
             raise error from exc
         finally:
@@ -317,8 +344,11 @@ class HeadlessService:
         diag = self.diagnostics.get(sid)
         handle = self.pages.pop(sid, None)
         if diag is not None:
-            diag.failure = {"code": error.code, "stage": error.stage or session.stage,
-                            "error": error.message}
+            diag.failure = {
+                "code": error.code,
+                "stage": error.stage or session.stage,
+                "error": error.message,
+            }
             if handle is not None:
                 if error.code not in ("LAUNCH_CANCELLED", "BROWSER_FAILED"):
                     diag.screenshot = await handle.screenshot()
@@ -454,8 +484,12 @@ class HeadlessService:
         session = self._session_of(entry)
         if session is not None:
             session.client_dropped(time.time())
-            log.info("session %s: client %s dropped; grace %gs", session.session_id,
-                     entry.client_id, self.timing.client_grace)
+            log.info(
+                "session %s: client %s dropped; grace %gs",
+                session.session_id,
+                entry.client_id,
+                self.timing.client_grace,
+            )
             self._arm_timer(session)
 
     def client_touched(self, entry: ClientEntry) -> None:
@@ -488,23 +522,37 @@ class HeadlessService:
         pending: list[dict[str, Any]] = []
         for s in sorted(self.sessions.for_key(key.id), key=lambda s: s.started_at):
             if s.state == "launching":
-                pending.append({
-                    "sessionId": s.session_id, "foundryUrl": s.foundry_url,
-                    "username": s.username, "worldName": s.world_name,
-                    "startedAt": _ms(s.started_at), "stage": s.stage,
-                })
+                pending.append(
+                    {
+                        "sessionId": s.session_id,
+                        "foundryUrl": s.foundry_url,
+                        "username": s.username,
+                        "worldName": s.world_name,
+                        "startedAt": _ms(s.started_at),
+                        "stage": s.stage,
+                    }
+                )
             elif s.state == "active":
                 item: dict[str, Any] = {
-                    "sessionId": s.session_id, "clientId": s.client_id,
-                    "foundryUrl": s.foundry_url, "username": s.username,
-                    "worldName": s.world_name, "startedAt": _ms(s.started_at),
+                    "sessionId": s.session_id,
+                    "clientId": s.client_id,
+                    "foundryUrl": s.foundry_url,
+                    "username": s.username,
+                    "worldName": s.world_name,
+                    "startedAt": _ms(s.started_at),
                     "lastActivity": _ms(s.last_activity),
                     "clientConnected": s.dropped_at is None,
                 }
                 entry = self.state.hub.registry.get(s.client_id or "")
                 if entry is not None and entry.key_id == key.id:
-                    for name in ("worldId", "worldTitle", "foundryVersion", "systemId",
-                                 "systemTitle", "systemVersion"):
+                    for name in (
+                        "worldId",
+                        "worldTitle",
+                        "foundryVersion",
+                        "systemId",
+                        "systemTitle",
+                        "systemVersion",
+                    ):
                         item[name] = entry.metadata.get(name)
                 active.append(item)
         return {"activeSessions": active, "pendingSessions": pending}

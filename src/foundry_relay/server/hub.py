@@ -40,9 +40,7 @@ class Connection:
             try:
                 await self.ws.send_text(data)
             except Exception as exc:  # the socket went away under us
-                raise ForwardingError(
-                    "the client disconnected", code="CLIENT_GONE"
-                ) from exc
+                raise ForwardingError("the client disconnected", code="CLIENT_GONE") from exc
 
     async def close(self, reason_key: str) -> None:
         code, reason = WS_CLOSE[reason_key]
@@ -194,8 +192,9 @@ class Hub:
                 raise NotFound(f"no connected client '{entry.client_id}'", code="CLIENT_NOT_FOUND")
         request_id = new_request_id()
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.correlator.add(Pending(request_id, entry.client_id, conn, route.ws_type,
-                                    _FutureWaiter(future)))
+        self.correlator.add(
+            Pending(request_id, entry.client_id, conn, route.ws_type, _FutureWaiter(future))
+        )
         if self.hooks is not None:
             self.hooks.client_touched(entry)
         try:

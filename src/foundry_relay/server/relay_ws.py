@@ -56,8 +56,12 @@ async def _first_frame(ws: WebSocket, timeout: float) -> str | None:
     except orjson.JSONDecodeError:
         frame = None
     token = frame.get("token") if isinstance(frame, dict) else None
-    if not isinstance(frame, dict) or frame.get("type") != "auth" or not isinstance(token, str) \
-            or not token:
+    if (
+        not isinstance(frame, dict)
+        or frame.get("type") != "auth"
+        or not isinstance(token, str)
+        or not token
+    ):
         await _close(ws, "auth-invalid")
         return None
     return token
@@ -69,8 +73,10 @@ async def relay_endpoint(ws: WebSocket) -> None:
     client_id = ws.query_params.get("id", "").strip()
     if not client_id:
         await ws.send_denial_response(
-            JSONResponse({"error": "query parameter 'id' is required", "code": "BAD_REQUEST"},
-                         status_code=400)
+            JSONResponse(
+                {"error": "query parameter 'id' is required", "code": "BAD_REQUEST"},
+                status_code=400,
+            )
         )
         return
     metadata = {name: ws.query_params.get(name) for name in METADATA_FIELDS}

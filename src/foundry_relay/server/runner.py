@@ -70,7 +70,9 @@ async def serve_app(
     )
     server = uvicorn.Server(config)
     if not install_signal_handlers:
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        # The caller owns SIGINT/SIGTERM (the CLI stops the relay in order); uvicorn must not
+        # capture them and re-raise them after its own shutdown.
+        server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     task = asyncio.create_task(server.serve(), name=f"uvicorn-{host}:{port}")
     while not server.started:
         if task.done():
@@ -100,7 +102,12 @@ async def run_relay(settings: Settings) -> AsyncIterator[Running]:
         app.state.relay.bound_url = url.replace("://0.0.0.0:", "://127.0.0.1:")
 
     ping = settings.websocket_ping_interval_ms / 1000 or None
-    async with serve_app(app, host=settings.host, port=settings.port,
-                         ws_max_size=settings.ws_max_bytes, ws_ping_interval=ping,
-                         on_bound=bound) as running:
+    async with serve_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws_max_size=settings.ws_max_bytes,
+        ws_ping_interval=ping,
+        on_bound=bound,
+    ) as running:
         yield running

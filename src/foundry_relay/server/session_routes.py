@@ -49,8 +49,9 @@ def install_session_routes(app: FastAPI) -> None:
 
     security = [Depends(_api_key_header)]
 
-    @app.post("/session-handshake", tags=["sessions"], dependencies=security,
-              response_class=Response)
+    @app.post(
+        "/session-handshake", tags=["sessions"], dependencies=security, response_class=Response
+    )
     async def session_handshake(request: Request) -> Response:
         """Start a headless session: get a one-time token, a public key and a nonce."""
         key = _require_key(request)
@@ -64,10 +65,18 @@ def install_session_routes(app: FastAPI) -> None:
         )
         return _json(result)
 
-    @app.post("/start-session", tags=["sessions"], dependencies=security,
-              response_class=Response,
-              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": StartSessionBody.model_json_schema()}}}})
+    @app.post(
+        "/start-session",
+        tags=["sessions"],
+        dependencies=security,
+        response_class=Response,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": StartSessionBody.model_json_schema()}},
+            }
+        },
+    )
     async def start_session(request: Request) -> Response:
         """Launch the headless browser; returns when the module has connected."""
         key = _require_key(request)
@@ -89,8 +98,7 @@ def install_session_routes(app: FastAPI) -> None:
             return _json({"error": "caller disconnected", "code": "LAUNCH_CANCELLED"}, 409)
         return _json(launch.result())
 
-    @app.delete("/end-session", tags=["sessions"], dependencies=security,
-                response_class=Response)
+    @app.delete("/end-session", tags=["sessions"], dependencies=security, response_class=Response)
     async def end_session(request: Request) -> Response:
         """End one of the caller's sessions (query ``sessionId`` or JSON body)."""
         key = _require_key(request)
@@ -113,16 +121,24 @@ def install_session_routes(app: FastAPI) -> None:
         key = _require_key(request)
         return _json(_headless(request).list_sessions(key))
 
-    @app.get("/session/{session_id}/log", tags=["sessions"], dependencies=security,
-             response_class=Response)
+    @app.get(
+        "/session/{session_id}/log",
+        tags=["sessions"],
+        dependencies=security,
+        response_class=Response,
+    )
     async def session_log(session_id: str, request: Request) -> Response:
         """Stage timeline, failure and captured console lines of one of the caller's sessions."""
         key = _require_key(request)
         return _json(_headless(request).session_log(key, session_id))
 
-    @app.get("/session/{session_id}/screenshot", tags=["sessions"], dependencies=security,
-             response_class=Response,
-             responses={200: {"content": {"image/png": {}}}})
+    @app.get(
+        "/session/{session_id}/screenshot",
+        tags=["sessions"],
+        dependencies=security,
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+    )
     async def session_screenshot(session_id: str, request: Request) -> Response:
         """PNG of the failing page, or of the live page of an active session."""
         key = _require_key(request)

@@ -40,7 +40,7 @@ class RelayState:
         appends ``/relay``, as with its default ``wss://…`` setting)."""
         base = (self.settings.public_url or self.bound_url or "").rstrip("/")
         if base.startswith("https://"):
-            base = "wss://" + base[len("https://"):]
+            base = "wss://" + base[len("https://") :]
         elif base.startswith("http://"):
-            base = "ws://" + base[len("http://"):]
+            base = "ws://" + base[len("http://") :]
         return base

@@ -17,8 +17,13 @@ from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
-from starlette.responses import Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -59,8 +64,9 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
 
     def with_cookie(request: Request, response: Response) -> Response:
         if session_of(request) is None:
-            response.set_cookie(COOKIE, SimState.new_session(), httponly=True, samesite="strict",
-                                path="/")
+            response.set_cookie(
+                COOKIE, SimState.new_session(), httponly=True, samesite="strict", path="/"
+            )
         return response
 
     async def slow() -> None:
@@ -101,8 +107,9 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
         data = {
             "view": "setup",
             "version": state.config.version_string,
-            "worlds": [{"id": w.id, "title": w.title, "system": w.system}
-                       for w in state.config.worlds],
+            "worlds": [
+                {"id": w.id, "title": w.title, "system": w.system} for w in state.config.worlds
+            ],
         }
         return with_cookie(request, HTMLResponse(_page("Setup", "setup", data, "")))
 
@@ -135,15 +142,17 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
 
     async def status(request: Request) -> Response:
         world = state.world(state.active_world)
-        return JSONResponse({
-            "active": world is not None,
-            "version": state.config.version_string,
-            "world": world.id if world else None,
-            "system": world.system if world else None,
-            "systemVersion": world.system_version if world else None,
-            "users": sum(1 for v in state.open_pages.values() if v > 0),
-            "uptime": 1,
-        })
+        return JSONResponse(
+            {
+                "active": world is not None,
+                "version": state.config.version_string,
+                "world": world.id if world else None,
+                "system": world.system if world else None,
+                "systemVersion": world.system_version if world else None,
+                "users": sum(1 for v in state.open_pages.values() if v > 0),
+                "uptime": 1,
+            }
+        )
 
     async def join_page(request: Request) -> Response:
         await slow()
@@ -155,8 +164,10 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
             "version": state.config.version_string,
             "major": state.config.foundry_version,
             "world": {"id": world.id, "title": world.title},
-            "users": [{"id": u.id, "name": u.name, "active": state.user_active(u.id)}
-                      for u in state.config.users],
+            "users": [
+                {"id": u.id, "name": u.name, "active": state.user_active(u.id)}
+                for u in state.config.users
+            ],
         }
         return with_cookie(request, HTMLResponse(_page(world.title, "join", data, "")))
 
@@ -189,8 +200,14 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
             return PlainTextResponse("JOIN.ErrorInvalidPassword", status_code=401)
         session = session_of(request) or SimState.new_session()
         state.logins[session] = user.id
-        response = JSONResponse({"request": "join", "status": "success",
-                                 "message": "JOIN.LoginSuccess", "redirect": "game"})
+        response = JSONResponse(
+            {
+                "request": "join",
+                "status": "success",
+                "message": "JOIN.LoginSuccess",
+                "redirect": "game",
+            }
+        )
         if session_of(request) is None:
             response.set_cookie(COOKIE, session, httponly=True, samesite="strict", path="/")
         return response
@@ -210,18 +227,27 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
             "version": cfg.version_string,
             "major": cfg.foundry_version,
             "world": {"id": world.id, "title": world.title},
-            "system": {"id": world.system, "title": world.system_title,
-                       "version": world.system_version},
+            "system": {
+                "id": world.system,
+                "title": world.system_title,
+                "version": world.system_version,
+            },
             "user": {"id": user.id, "name": user.name, "role": user.role},
-            "users": [{"id": u.id, "name": u.name, "role": u.role,
-                       "active": state.user_active(u.id)} for u in cfg.users],
-            "relay": {"url": cfg.relay_url, "token": cfg.relay_token,
-                      "clientId": client_id_for(world.id, cfg.client_id)},
+            "users": [
+                {"id": u.id, "name": u.name, "role": u.role, "active": state.user_active(u.id)}
+                for u in cfg.users
+            ],
+            "relay": {
+                "url": cfg.relay_url,
+                "token": cfg.relay_token,
+                "clientId": client_id_for(world.id, cfg.client_id),
+            },
             "faults": cfg.faults.as_json(),
             "documents": world_data(world),
         }
-        return HTMLResponse(_page(world.title, "vtt game", data,
-                                  '<script src="static/module.js"></script>'))
+        return HTMLResponse(
+            _page(world.title, "vtt game", data, '<script src="static/module.js"></script>')
+        )
 
     async def game_socket(ws: WebSocket) -> None:
         user_id = state.logins.get(ws.cookies.get(COOKIE, ""))
@@ -245,21 +271,22 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
         if name not in ("foundry.js", "module.js", "foundry.css"):
             return PlainTextResponse("Not Found", status_code=404)
         media = "text/css" if name.endswith(".css") else "text/javascript"
-        return Response(_static(name), media_type=media,
-                        headers={"cache-control": "max-age=3600"})
+        return Response(_static(name), media_type=media, headers={"cache-control": "max-age=3600"})
 
     background: set[asyncio.Task[None]] = set()
-    app = Starlette(routes=[
-        Route("/", root),
-        Route("/auth", auth_page, methods=["GET", "POST"]),
-        Route("/setup", setup_page, methods=["GET"]),
-        Route("/setup", setup_post, methods=["POST"]),
-        Route("/api/status", status),
-        Route("/join", join_page, methods=["GET"]),
-        Route("/join", join_post, methods=["POST"]),
-        Route("/game", game_page),
-        Route("/static/{name}", static),
-        WebSocketRoute("/socket", game_socket),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/auth", auth_page, methods=["GET", "POST"]),
+            Route("/setup", setup_page, methods=["GET"]),
+            Route("/setup", setup_post, methods=["POST"]),
+            Route("/api/status", status),
+            Route("/join", join_page, methods=["GET"]),
+            Route("/join", join_post, methods=["POST"]),
+            Route("/game", game_page),
+            Route("/static/{name}", static),
+            WebSocketRoute("/socket", game_socket),
+        ]
+    )
     app.state.sim = state
     return app

@@ -48,9 +48,10 @@ class SimWorld:
 
     def __post_init__(self) -> None:
         if not self.system_title:
-            self.system_title = {"dnd5e": "Dungeons & Dragons Fifth Edition",
-                                 "pf2e": "Pathfinder Second Edition"}.get(self.system,
-                                                                         self.system.upper())
+            self.system_title = {
+                "dnd5e": "Dungeons & Dragons Fifth Edition",
+                "pf2e": "Pathfinder Second Edition",
+            }.get(self.system, self.system.upper())
 
 
 @dataclass
@@ -76,10 +77,12 @@ class Faults:
 @dataclass
 class SimConfig:
     worlds: list[SimWorld] = field(default_factory=lambda: [SimWorld("test-world", "Test World")])
-    users: list[SimUser] = field(default_factory=lambda: [
-        SimUser("Gamemaster", "gm-password", GM_ROLE),
-        SimUser("Player", "", 1),
-    ])
+    users: list[SimUser] = field(
+        default_factory=lambda: [
+            SimUser("Gamemaster", "gm-password", GM_ROLE),
+            SimUser("Player", "", 1),
+        ]
+    )
     admin_password: str | None = None
     active_world: str | None = "test-world"
     foundry_version: int = 13
@@ -91,8 +94,9 @@ class SimConfig:
 
     @property
     def version_string(self) -> str:
-        return {12: "12.331", 13: "13.345", 14: "14.350"}.get(self.foundry_version,
-                                                              f"{self.foundry_version}.0")
+        return {12: "12.331", 13: "13.345", 14: "14.350"}.get(
+            self.foundry_version, f"{self.foundry_version}.0"
+        )
 
 
 def client_id_for(world_id: str, configured: str | None = None) -> str:
@@ -104,36 +108,79 @@ def client_id_for(world_id: str, configured: str | None = None) -> str:
 
 def world_data(world: SimWorld) -> dict[str, Any]:
     """A small game world with uuids, folders and macros."""
+
     def doc(kind: str, name: str, **extra: Any) -> dict[str, Any]:
         _id = stable_id(world.id, kind, name)
-        return {"_id": _id, "id": _id, "name": name, "uuid": f"{kind}.{_id}",
-                "documentType": kind, **extra}
+        return {
+            "_id": _id,
+            "id": _id,
+            "name": name,
+            "uuid": f"{kind}.{_id}",
+            "documentType": kind,
+            **extra,
+        }
 
     heroes = doc("Folder", "Heroes", type="Actor", folder=None)
     monsters = doc("Folder", "Monsters", type="Actor", folder=None)
     gear = doc("Folder", "Gear", type="Item", folder=None)
     actors = [
-        doc("Actor", "Aria Brightblade", type="character", folder=heroes["_id"],
-            system={"attributes": {"hp": {"value": 31, "max": 31}}, "details": {"level": 4}}),
-        doc("Actor", "Borin Stonehelm", type="character", folder=heroes["_id"],
-            system={"attributes": {"hp": {"value": 38, "max": 38}}, "details": {"level": 4}}),
-        doc("Actor", "Goblin Scout", type="npc", folder=monsters["_id"],
-            system={"attributes": {"hp": {"value": 7, "max": 7}}, "details": {"cr": 0.25}}),
-        doc("Actor", "Young Red Dragon", type="npc", folder=monsters["_id"],
-            system={"attributes": {"hp": {"value": 178, "max": 178}}, "details": {"cr": 10}}),
+        doc(
+            "Actor",
+            "Aria Brightblade",
+            type="character",
+            folder=heroes["_id"],
+            system={"attributes": {"hp": {"value": 31, "max": 31}}, "details": {"level": 4}},
+        ),
+        doc(
+            "Actor",
+            "Borin Stonehelm",
+            type="character",
+            folder=heroes["_id"],
+            system={"attributes": {"hp": {"value": 38, "max": 38}}, "details": {"level": 4}},
+        ),
+        doc(
+            "Actor",
+            "Goblin Scout",
+            type="npc",
+            folder=monsters["_id"],
+            system={"attributes": {"hp": {"value": 7, "max": 7}}, "details": {"cr": 0.25}},
+        ),
+        doc(
+            "Actor",
+            "Young Red Dragon",
+            type="npc",
+            folder=monsters["_id"],
+            system={"attributes": {"hp": {"value": 178, "max": 178}}, "details": {"cr": 10}},
+        ),
     ]
     items = [
-        doc("Item", "Longsword", type="weapon", folder=gear["_id"],
-            system={"damage": {"parts": [["1d8", "slashing"]]}}),
-        doc("Item", "Potion of Healing", type="consumable", folder=gear["_id"],
-            system={"formula": "2d4+2"}),
-        doc("Item", "Goblin Dagger", type="weapon", folder=gear["_id"],
-            system={"damage": {"parts": [["1d4", "piercing"]]}}),
+        doc(
+            "Item",
+            "Longsword",
+            type="weapon",
+            folder=gear["_id"],
+            system={"damage": {"parts": [["1d8", "slashing"]]}},
+        ),
+        doc(
+            "Item",
+            "Potion of Healing",
+            type="consumable",
+            folder=gear["_id"],
+            system={"formula": "2d4+2"},
+        ),
+        doc(
+            "Item",
+            "Goblin Dagger",
+            type="weapon",
+            folder=gear["_id"],
+            system={"damage": {"parts": [["1d4", "piercing"]]}},
+        ),
     ]
-    macros = [doc("Macro", "Roll Initiative", type="script", command="return 1 + 1;"),
-              doc("Macro", "Greet", type="script", command="return 'hello ' + (args.name||'')")]
-    return {"actors": actors, "items": items, "folders": [heroes, monsters, gear],
-            "macros": macros}
+    macros = [
+        doc("Macro", "Roll Initiative", type="script", command="return 1 + 1;"),
+        doc("Macro", "Greet", type="script", command="return 'hello ' + (args.name||'')"),
+    ]
+    return {"actors": actors, "items": items, "folders": [heroes, monsters, gear], "macros": macros}
 
 
 class SimState:

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs Debian's Chromium (when missing) and the package into .venv/ with the given extras.
+# Usage: scripts/setup.sh [extras], e.g. scripts/setup.sh test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+
+if ! [ -x /usr/lib/chromium/chromium-headless-shell ] || ! command -v chromium >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q chromium-headless-shell chromium
+fi
+
+if ! [ -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+if [ -n "$extras" ]; then
+  .venv/bin/python -m pip install -q -e ".[$extras]"
+else
+  .venv/bin/python -m pip install -q -e .
+fi
