@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +53,19 @@ def pytest_configure(config: pytest.Config) -> None:
         logging.getLogger(noisy).setLevel(logging.INFO)
 
 
+# Any whole API key or connection token in a log line is a leak, even one the tests never saw
+# (the relay mints a token per headless session).
+TOKEN_SHAPE = re.compile(r"\b(?:frk|frt)_[A-Za-z0-9_-]{43}")
+
+
 def leaked_secrets() -> list[tuple[str, str]]:
     hits = []
     for line in LOG_LINES:
         for secret in SECRETS:
             if secret in line:
                 hits.append((secret[:6] + "…", line[:200]))
+        for match in TOKEN_SHAPE.finditer(line):
+            hits.append((match.group(0)[:6] + "…", line[:200]))
     return hits
 
 

@@ -120,3 +120,52 @@ def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 2 and "invalid configuration" in proc.stderr
+
+
+def test_every_setting_is_a_serve_option() -> None:
+    import inspect
+
+    from foundry_relay.cli import serve
+    from foundry_relay.settings import Settings
+
+    assert set(Settings.model_fields) <= set(inspect.signature(serve).parameters)
+
+
+def test_simulate_command_serves_on_port_zero(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            *CLI,
+            "simulate",
+            "--port",
+            "0",
+            "--no-active-world",
+            "--world",
+            "w1:World One:pf2e",
+            "--user",
+            "Boss:pw:4",
+            "--foundry-version",
+            "14",
+            "--slow-pages",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        url = None
+        deadline = time.time() + 30
+        while time.time() < deadline and url is None:
+            match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
+            url = match.group(1) if match else None
+        assert url is not None
+        status = httpx.get(url + "/api/status").json()
+        assert status["active"] is False and status["version"].startswith("14.")
+        page = httpx.get(url + "/setup").text
+        assert '"id": "w1"' in page and '"title": "World One"' in page
+        r = httpx.post(url + "/setup", json={"action": "launchWorld", "world": "w1"})
+        assert r.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0

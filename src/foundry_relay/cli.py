@@ -218,6 +218,18 @@ def serve(
     headless_canvas: Annotated[
         bool | None, typer.Option("--headless-canvas/--no-headless-canvas", help="HEADLESS_CANVAS")
     ] = None,
+    client_grace_seconds: Annotated[float | None, typer.Option(help="CLIENT_GRACE_SECONDS")] = None,
+    navigation_timeout: Annotated[float | None, typer.Option(help="NAVIGATION_TIMEOUT")] = None,
+    world_launch_timeout: Annotated[float | None, typer.Option(help="WORLD_LAUNCH_TIMEOUT")] = None,
+    game_ready_timeout: Annotated[float | None, typer.Option(help="GAME_READY_TIMEOUT")] = None,
+    module_connect_timeout: Annotated[
+        float | None, typer.Option(help="MODULE_CONNECT_TIMEOUT")
+    ] = None,
+    request_timeout: Annotated[float | None, typer.Option(help="REQUEST_TIMEOUT")] = None,
+    diagnostics_ttl_seconds: Annotated[
+        float | None, typer.Option(help="DIAGNOSTICS_TTL_SECONDS")
+    ] = None,
+    ws_auth_timeout: Annotated[float | None, typer.Option(help="WS_AUTH_TIMEOUT")] = None,
     handshake_ttl_seconds: Annotated[
         float | None, typer.Option(help="HANDSHAKE_TTL_SECONDS")
     ] = None,

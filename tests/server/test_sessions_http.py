@@ -539,3 +539,106 @@ def test_demo_runs_and_exits_zero() -> None:
     ):
         assert step in proc.stdout
     assert "gm-password" not in proc.stdout + proc.stderr
+
+
+async def test_user_by_id_and_hard_lifetime(relay_factory: RelayFactory) -> None:
+    async with headless_stack(relay_factory, headless_max_lifetime=2) as (relay, sim):
+        _, key = relay.new_key()
+        user_id = sim.state.user_by_name("Gamemaster").id
+        info = await start(relay, sim, key, username=user_id)
+        async with client(relay, key) as c:
+            for _ in range(3):  # activity does not extend a hard lifetime
+                await c.world_info(client_id=info.client_id)
+                await asyncio.sleep(0.3)
+        assert await wait_until(lambda: relay.state.headless.sessions.all() == [], 5)
+        record = relay.store.get_session_record(info.session_id)
+        assert record is not None and record.end_reason == "max-lifetime"
+        nothing_left(relay)
+
+
+async def test_sync_client(relay_factory: RelayFactory) -> None:
+    from foundry_relay.client import RelayClient
+
+    async with headless_stack(relay_factory) as (relay, sim):
+        _, key = relay.new_key()
+
+        def flow() -> tuple[Any, ...]:
+            with RelayClient(relay.url, key, timeout=60) as c:
+                info = c.start_session(
+                    foundry_url=sim.url, username="Gamemaster", password=GM_PASSWORD
+                )
+                world = c.world_info(client_id=info.client_id)
+                found = c.search("dragon", client_id=info.client_id)
+                listed = c.list_sessions()
+                c.end_session(info.session_id)
+                try:
+                    c.end_session(info.session_id)
+                except RelayClientError as exc:
+                    return info, world, found, listed, exc
+                raise AssertionError("second end succeeded")
+
+        info, world, found, listed, error = await asyncio.to_thread(flow)
+        assert world["data"]["title"] == "Test World"
+        assert [r["name"] for r in found["results"]] == ["Young Red Dragon"]
+        assert listed["activeSessions"][0]["sessionId"] == info.session_id
+        assert (error.status, error.code) == (404, "SESSION_NOT_FOUND")
+        nothing_left(relay)
+
+
+async def test_cli_session_start_list_end(relay_factory: RelayFactory) -> None:
+    import json
+
+    async with headless_stack(relay_factory) as (relay, sim):
+        _, key = relay.new_key()
+        base = [sys.executable, "-m", "foundry_relay.cli", "session"]
+        env = {**os.environ, "FOUNDRY_RELAY_API_KEY": key}
+
+        async def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+            proc = await asyncio.create_subprocess_exec(
+                *base,
+                *args,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+            out, err = await asyncio.wait_for(
+                proc.communicate(stdin.encode() if stdin is not None else None), 60
+            )
+            return proc.returncode or 0, out.decode(), err.decode()
+
+        code, out, err = await cli(
+            "start",
+            "--relay",
+            relay.url,
+            "--foundry-url",
+            sim.url,
+            "--username",
+            "Gamemaster",
+            "--password-stdin",
+            "--json",
+            stdin=GM_PASSWORD + "\n",
+        )
+        assert code == 0, err
+        started = json.loads(out)
+        assert started["clientId"] == client_id_for("test-world")
+        code, out, _ = await cli("list", "--relay", relay.url, "--json")
+        assert [s["sessionId"] for s in json.loads(out)["activeSessions"]] == [started["sessionId"]]
+        code, out, _ = await cli("end", started["sessionId"], "--relay", relay.url, "--json")
+        assert code == 0 and json.loads(out)["status"] == "ok"
+        code, out, _ = await cli("end", started["sessionId"], "--relay", relay.url, "--json")
+        assert code == 1 and json.loads(out)["code"] == "SESSION_NOT_FOUND"
+        code, out, err = await cli(
+            "start",
+            "--relay",
+            relay.url,
+            "--foundry-url",
+            sim.url,
+            "--username",
+            "Gamemaster",
+            "--password-stdin",
+            stdin="wrong-password\n",
+        )
+        assert code == 1 and "FOUNDRY_LOGIN_REJECTED" in err
+        assert "wrong-password" not in out + err and GM_PASSWORD not in out + err
+        nothing_left(relay)
