@@ -74,6 +74,7 @@ def nothing_left(relay: RelayHandle) -> None:
     assert service.sessions.all() == []
     assert service.launches == {}
     assert relay.state.hub._auth_waiters == {}
+    assert relay.state.hub.correlator.pending == {}
     browser = service.engine._browser
     if browser is not None and browser.is_connected():
         assert browser.contexts == []

@@ -12,7 +12,8 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+import subprocess
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,10 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, asyn
 from playwright.async_api import Error as PlaywrightError
 
 from ..errors import LaunchError
+from .watchdog import marker_prefix, start_watchdog, stop_watchdog
 
 log = logging.getLogger(__name__)
 
-MARKER_PREFIX = "--foundry-relay-owner="
 HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
 FULL_CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 
@@ -109,6 +110,7 @@ class SessionPage:
     page: Page
     console: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    blocked: str | None = None  # a navigation the URL policy refused
     closed: bool = False
 
     async def close(self) -> None:
@@ -129,6 +131,8 @@ class SessionPage:
         except PlaywrightError:
             return None
 
+
+NavigationGuard = Callable[[str], Awaitable[str | None]]  # None: allowed; else why not
 
 _LEVELS = {
     "error": ("error",),
@@ -155,7 +159,9 @@ class BrowserEngine:
         self._browser_pid: int | None = None
         # Chromium ignores unknown switches; this one finds our process (and, after a crash of
         # the relay, the stale browsers of this data folder).
-        self.marker = f"{MARKER_PREFIX}{home.resolve()}#{secrets.token_hex(4)}"
+        self.marker = f"{marker_prefix(home)}{secrets.token_hex(4)}"
+        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._guard_tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._stopping = False
         self.executable: str | None = None
@@ -205,6 +211,8 @@ class BrowserEngine:
             browser.on("disconnected", lambda _b: self._disconnected(browser))
             self._browser = browser
             self._browser_pid = self._find_browser_pid()
+            if self._watchdog is None or self._watchdog.poll() is not None:
+                self._watchdog = start_watchdog(self.marker)
             log.info("browser started: %s %s", self.executable, browser.version)
             return browser
 
@@ -220,6 +228,7 @@ class BrowserEngine:
         *,
         seed: dict[str, Any],
         capture_console: str,
+        navigation_guard: NavigationGuard | None = None,
     ) -> SessionPage:
         browser = await self.ensure_browser()
         try:
@@ -237,6 +246,8 @@ class BrowserEngine:
                 stage="browser",
             ) from exc
         handle = SessionPage(context=context, page=page)
+        if navigation_guard is not None:
+            await self._guard_navigations(handle, navigation_guard)
         levels = _LEVELS.get(capture_console, ())
         if levels:
 
@@ -253,6 +264,53 @@ class BrowserEngine:
         page.on("pageerror", on_error)
         return handle
 
+    async def _guard_navigations(self, handle: SessionPage, guard: NavigationGuard) -> None:
+        """Check every document request of the page, redirects included, before it is sent.
+
+        Only documents are intercepted (CDP ``Fetch`` with ``resourceType: Document``), so the
+        page's own subresources and scripts pay nothing.
+        """
+        try:
+            cdp = await handle.context.new_cdp_session(handle.page)
+        except PlaywrightError as exc:
+            raise LaunchError(
+                "could not watch the page's navigations", code="BROWSER_FAILED", stage="browser"
+            ) from exc
+
+        async def paused(event: dict[str, Any]) -> None:
+            request_id, url = event["requestId"], event["request"]["url"]
+            try:
+                verdict = await guard(url)
+            except Exception:
+                verdict = "the relay could not check this address"
+            try:
+                if verdict is None:
+                    await cdp.send("Fetch.continueRequest", {"requestId": request_id})
+                else:
+                    handle.blocked = f"{url.split('?')[0]}: {verdict}"
+                    log.warning("blocked a navigation: %s", verdict)
+                    await cdp.send(
+                        "Fetch.failRequest",
+                        {"requestId": request_id, "errorReason": "BlockedByClient"},
+                    )
+            except PlaywrightError:
+                log.debug("navigation guard reply failed", exc_info=True)
+
+        def on_paused(event: dict[str, Any]) -> None:
+            task = asyncio.ensure_future(paused(event))
+            self._guard_tasks.add(task)
+            task.add_done_callback(self._guard_tasks.discard)
+
+        cdp.on("Fetch.requestPaused", on_paused)
+        await cdp.send(
+            "Fetch.enable",
+            {
+                "patterns": [
+                    {"urlPattern": "*", "resourceType": "Document", "requestStage": "Request"}
+                ]
+            },
+        )
+
     async def stop(self) -> None:
         self._stopping = True
         browser, self._browser = self._browser, None
@@ -261,6 +319,8 @@ class BrowserEngine:
                 await asyncio.wait_for(browser.close(), 10)
             except (PlaywrightError, TimeoutError):
                 log.debug("browser close failed", exc_info=True)
+        stop_watchdog(self._watchdog)
+        self._watchdog = None
         if self._playwright is not None:
             try:
                 await self._playwright.stop()

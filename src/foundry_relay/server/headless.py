@@ -14,9 +14,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ..browser.engine import BrowserEngine, SessionPage
 from ..browser.login import LoginTarget, Timeouts, login
+from ..browser.watchdog import reap_stale
 from ..core.clients import ClientEntry
 from ..core.handshake import InProcessHandshakeStore, open_envelope
 from ..core.ratelimit import RateLimiter
@@ -111,6 +113,7 @@ class HeadlessService:
     # -- lifecycle of the service -------------------------------------------------------------
 
     async def open(self) -> None:
+        reap_stale(self.engine.home)
         await self.keys.start()
         marked = self.state.store.mark_unfinished_sessions("relay-shutdown")
         if marked:
@@ -158,6 +161,17 @@ class HeadlessService:
             addresses = []
         self.policy.check(host, addresses)
         return normalised
+
+    async def navigation_verdict(self, url: str) -> str | None:
+        """The browser's guard: None if the page may load ``url``, else the reason."""
+        scheme = urlsplit(url).scheme
+        if scheme in ("about", "data", "blob"):
+            return None
+        try:
+            await self.check_foundry_url(url)
+        except RelayError as exc:
+            return exc.message
+        return None
 
     async def handshake(
         self,
@@ -271,7 +285,9 @@ class HeadlessService:
             }
             if not self.settings.headless_canvas:
                 seed["core.noCanvas"] = True
-            handle = await self.engine.new_session_page(seed=seed, capture_console=capture)
+            handle = await self.engine.new_session_page(
+                seed=seed, capture_console=capture, navigation_guard=self.navigation_verdict
+            )
             self.pages[sid] = handle
             target = LoginTarget(session.foundry_url, session.username, session.world_name)
             await login(
@@ -299,6 +315,20 @@ class HeadlessService:
             log.info("session %s active (client %s)", sid, entry.client_id)
             return {"success": True, "sessionId": sid, "clientId": entry.client_id}
         except LaunchError as exc:
+            failed_page = self.pages.get(sid)
+            if (
+                failed_page is not None
+                and failed_page.blocked
+                and exc.code != "FOUNDRY_URL_FORBIDDEN"
+            ):
+                blocked = LaunchError(
+                    "the Foundry URL led (by redirect) to an address the relay's policy forbids:"
+                    f" {failed_page.blocked}",
+                    code="FOUNDRY_URL_FORBIDDEN",
+                    stage=exc.stage,
+                )
+                await self._fail(session, blocked)
+                raise blocked from exc
             await self._fail(session, exc)
             raise
         except asyncio.CancelledError:

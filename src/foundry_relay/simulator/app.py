@@ -240,7 +240,9 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
             "relay": {
                 "url": cfg.relay_url,
                 "token": cfg.relay_token,
-                "clientId": client_id_for(world.id, cfg.client_id),
+                "clientId": client_id_for(
+                    world.id, cfg.client_id, user.id if cfg.client_id_per_user else None
+                ),
             },
             "faults": cfg.faults.as_json(),
             "documents": world_data(world),

@@ -64,6 +64,7 @@ class Faults:
     module_drop_after: float = 0.0  # seconds after auth-success, 0 = never
     module_reconnect: bool = True  # after such a drop
     game_throws: bool = False  # /game throws before ready
+    reply_delay: float = 0.0  # seconds the module waits before answering a request
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +72,7 @@ class Faults:
             "moduleDropAfter": self.module_drop_after,
             "moduleReconnect": self.module_reconnect,
             "gameThrows": self.game_throws,
+            "replyDelay": self.reply_delay,
         }
 
 
@@ -90,6 +92,9 @@ class SimConfig:
     relay_url: str | None = None
     relay_token: str | None = None
     client_id: str | None = None
+    # Real Foundry has one module clientId per world; load tests with many GMs in one world
+    # need one per user so each session is its own client.
+    client_id_per_user: bool = False
     faults: Faults = field(default_factory=Faults)
 
     @property
@@ -99,11 +104,12 @@ class SimConfig:
         )
 
 
-def client_id_for(world_id: str, configured: str | None = None) -> str:
-    """The module's clientId: stable per world, ``fvtt_`` + 16 hex."""
+def client_id_for(world_id: str, configured: str | None = None, user_id: str | None = None) -> str:
+    """The module's clientId: stable per world (or per world and user), ``fvtt_`` + 16 hex."""
     if configured:
         return configured
-    return "fvtt_" + hashlib.sha256(("client/" + world_id).encode()).hexdigest()[:16]
+    seed = "client/" + world_id + (f"/{user_id}" if user_id else "")
+    return "fvtt_" + hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
 def world_data(world: SimWorld) -> dict[str, Any]:

@@ -107,7 +107,7 @@
     return { id: game.world.id, title: game.world.title, system: game.system.id,
              systemTitle: game.system.title, systemVersion: game.system.version,
              foundryVersion: game.version, generation: game.release.generation,
-             users: game.users.length };
+             users: game.users.length, clientId: PAGE.relay.clientId, user: game.user.name };
   }
 
   function resolveTarget(msg) {
@@ -195,6 +195,12 @@
   };
 
   function answer(msg) {
+    const delay = (PAGE.faults && PAGE.faults.replyDelay) || 0;
+    if (delay > 0) { setTimeout(() => respond(msg), delay * 1000); return; }
+    respond(msg);
+  }
+
+  function respond(msg) {
     const handler = handlers[msg.type];
     let reply;
     if (!handler) reply = { error: `Unknown request type: ${msg.type}` };
