@@ -25,6 +25,18 @@ from foundry_relay.store import Store
 
 SECRETS: set[str] = set()
 LOG_LINES: list[str] = []
+RESPONSE_BODIES: list[str] = []
+
+
+async def _record_response(response: httpx.Response) -> None:
+    await response.aread()
+    if "image/" not in response.headers.get("content-type", ""):
+        RESPONSE_BODIES.append(response.text)
+
+
+def recording_client(**kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client whose every response body joins the end-of-run secret scan."""
+    return httpx.AsyncClient(event_hooks={"response": [_record_response]}, **kwargs)
 
 
 class _Capture(logging.Handler):
@@ -60,6 +72,10 @@ TOKEN_SHAPE = re.compile(r"\b(?:frk|frt)_[A-Za-z0-9_-]{43}")
 
 def leaked_secrets() -> list[tuple[str, str]]:
     hits = []
+    for body in RESPONSE_BODIES:
+        for secret in SECRETS:
+            if secret in body:
+                hits.append((secret[:6] + "…", "response body: " + body[:200]))
     for line in LOG_LINES:
         for secret in SECRETS:
             if secret in line:
@@ -70,9 +86,13 @@ def leaked_secrets() -> list[tuple[str, str]]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    print(
+        f"\nsecret scan: {len(LOG_LINES)} log lines and {len(RESPONSE_BODIES)} response bodies"
+        f" checked for {len(SECRETS)} secrets"
+    )
     hits = leaked_secrets()
     if hits:
-        print(f"\nSECRET LEAK: {len(hits)} log line(s) contain a secret used by the tests:")
+        print(f"\nSECRET LEAK: {len(hits)} log line(s) or response(s) contain a secret:")
         for secret, line in hits[:10]:
             print(f"  {secret}: {line}")
         session.exitstatus = 1
@@ -109,7 +129,7 @@ class RelayHandle:
 
     def http(self, key: str | None = None, timeout: float = 60) -> httpx.AsyncClient:
         headers = {"x-api-key": key} if key else {}
-        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout)
+        return recording_client(base_url=self.url, headers=headers, timeout=timeout)
 
 
 RelayFactory = Callable[..., contextlib.AbstractAsyncContextManager[RelayHandle]]

@@ -125,3 +125,13 @@ def test_fail_connection_fails_only_its_requests() -> None:
     assert corr.fail_connection(a, ForwardingError("gone", code="CLIENT_GONE")) == 2
     assert boxes[0].error is not None and boxes[0].error.code == "CLIENT_GONE"
     assert boxes[2].error is None and "3" in corr.pending
+
+
+def test_integers_beyond_javascript_range_are_400() -> None:
+    for value in ("9007199254740992", "99999999999999999999999", "-9007199254740992", 2**60):
+        with pytest.raises(BadRequest, match="limit"):
+            parse_params(ROUTE["search"], {"query": "x", "limit": value}, {}, {})  # type: ignore[dict-item]
+    assert (
+        parse_params(ROUTE["search"], {"query": "x", "limit": "9007199254740991"}, {}, {})["limit"]
+        == 2**53 - 1
+    )

@@ -12,7 +12,7 @@ import psutil
 from foundry_relay.client import AsyncRelayClient, RelayClientError
 from foundry_relay.simulator import RunningSimulator, SimConfig, run_simulator
 
-from ..conftest import RelayFactory, RelayHandle, remember_secret
+from ..conftest import RelayFactory, RelayHandle, recording_client, remember_secret
 
 GM_PASSWORD = remember_secret("gm-password")
 
@@ -34,7 +34,7 @@ async def headless_stack(
 
 
 def client(relay: RelayHandle, key: str) -> AsyncRelayClient:
-    return AsyncRelayClient(relay.url, key, timeout=60)
+    return AsyncRelayClient(relay.url, key, http=recording_client(base_url=relay.url, timeout=60))
 
 
 async def start(

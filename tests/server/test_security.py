@@ -32,7 +32,7 @@ async def redirector(target: str) -> AsyncIterator[str]:
 
 async def test_redirect_to_metadata_address_is_blocked(relay_factory: RelayFactory) -> None:
     async with (
-        headless_stack(relay_factory) as (relay, sim),
+        headless_stack(relay_factory) as (relay, _sim),
         redirector("http://169.254.169.254/latest/meta-data/") as url,
     ):
         _, key = relay.new_key()

@@ -124,6 +124,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/players", "players", summary="Users of the world"),
 )
 
+MAX_SAFE_INT = 2**53 - 1  # what the module's JavaScript can hold exactly
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -144,13 +145,16 @@ def _coerce(param: Param, value: Any) -> Any:
         if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
             return value.lower() in _TRUE
     elif kind == "int":
+        number: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
+            number = value
+        elif isinstance(value, str) and len(value) <= 20:
             try:
-                return int(value.strip())
+                number = int(value.strip())
             except ValueError:
                 pass
+        if number is not None and abs(number) <= MAX_SAFE_INT:
+            return number
     elif kind == "object":
         if isinstance(value, dict):
             return value

@@ -22,6 +22,7 @@ from ..errors import BadRequest, RelayError
 from ..settings import Settings
 from ..store import ApiKey, Store
 from .hub import Hub
+from .openapi import install_openapi
 from .relay_ws import relay_endpoint
 from .state import RelayState
 
@@ -102,6 +103,8 @@ def _openapi_for(route: Route) -> dict[str, Any]:
             if p.kind in ("object", "array"):
                 schema = {"type": "string"}
             parameters.append({"name": p.name, "in": "query", "required": False, "schema": schema})
+        else:
+            parameters.append({"name": p.name, "in": "path", "required": True, "schema": schema})
     extra: dict[str, Any] = {"parameters": parameters}
     if body_props:
         body_props["clientId"] = {"type": "string"}
@@ -271,6 +274,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     from .session_routes import install_session_routes
 
     install_session_routes(app)
+    install_openapi(app)
     app.add_api_websocket_route("/relay", relay_endpoint)
     app.add_api_websocket_route("/relay/", relay_endpoint)
     return app

@@ -32,8 +32,8 @@ class Connection:
     closed: bool = False  # no more sends: unregistered or closing
     close_sent: bool = False
 
-    async def send(self, frame: dict[str, Any]) -> None:
-        data = orjson.dumps(frame).decode("utf-8")
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        data = frame if isinstance(frame, str) else orjson.dumps(frame).decode("utf-8")
         async with self.send_lock:
             if self.closed:
                 raise ForwardingError("the client's socket is closed", code="CLIENT_GONE")
@@ -191,6 +191,10 @@ class Hub:
                 await conn.close("revoked")
                 raise NotFound(f"no connected client '{entry.client_id}'", code="CLIENT_NOT_FOUND")
         request_id = new_request_id()
+        try:
+            data = orjson.dumps(build_frame(route, params, request_id)).decode("utf-8")
+        except TypeError as exc:  # e.g. an integer beyond 64 bits inside a JSON body
+            raise BadRequest(f"the request cannot be forwarded: {exc}") from exc
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.correlator.add(
             Pending(request_id, entry.client_id, conn, route.ws_type, _FutureWaiter(future))
@@ -198,7 +202,7 @@ class Hub:
         if self.hooks is not None:
             self.hooks.client_touched(entry)
         try:
-            await conn.send(build_frame(route, params, request_id))
+            await conn.send(data)
             return await asyncio.wait_for(future, timeout)
         except TimeoutError as exc:
             raise RelayError(
