@@ -124,6 +124,12 @@ class Store:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        # Key lookups are cached until the file changes: our own commits bump _own_writes, and
+        # SQLite's data_version changes when another process (the CLI) commits, so a revoked
+        # key stops working at once without a table lookup per request.
+        self._own_writes = 0
+        self._key_cache: dict[str, ApiKey] = {}
+        self._key_cache_stamp: tuple[int, int] | None = None
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -138,6 +144,7 @@ class Store:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
                 self._db.execute("COMMIT")
+                self._own_writes += 1
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -194,16 +201,29 @@ class Store:
             if cur.rowcount == 0:
                 raise NotFound(f"no active API key with id {key_id}")
 
+    def _stamp(self) -> tuple[int, int]:
+        return int(self._query("PRAGMA data_version")[0][0]), self._own_writes
+
     def authenticate_key(self, plaintext: str) -> ApiKey | None:
         """The active key whose hash matches, compared in constant time; None otherwise."""
         digest = hash_secret(plaintext)
+        stamp = self._stamp()
+        if stamp != self._key_cache_stamp:
+            self._key_cache.clear()
+            self._key_cache_stamp = stamp
+        cached = self._key_cache.get(digest)
+        if cached is not None:
+            return cached
         rows = self._query(
             "SELECT id, name, key_hash, created_at, revoked_at FROM api_keys WHERE key_hash = ?",
             (digest,),
         )
         for row in rows:
             if same_secret(row["key_hash"], digest) and row["revoked_at"] is None:
-                return ApiKey(row["id"], row["name"], row["created_at"], None)
+                key = ApiKey(row["id"], row["name"], row["created_at"], None)
+                if len(self._key_cache) < 10_000:
+                    self._key_cache[digest] = key
+                return key
         return None
 
     def get_key(self, key_id: str) -> ApiKey | None:

@@ -177,7 +177,11 @@ class BrowserEngine:
         """Find our browser's main process by the marker switch on its command line."""
         for proc in psutil.process_iter(["cmdline"]):
             cmd = proc.info.get("cmdline") or []
-            if self.marker in cmd and not any(a.startswith("--type=") for a in cmd):
+            if (
+                self.marker in cmd
+                and cmd[0] == self.executable
+                and not any(a.startswith("--type=") for a in cmd)
+            ):
                 return int(proc.pid)
         return None
 

@@ -83,7 +83,9 @@ def start_watchdog(marker: str) -> subprocess.Popen[bytes] | None:
     if not Path("/proc").is_dir():
         return None
     return subprocess.Popen(
-        [sys.executable, "-m", "foundry_relay.browser.watchdog", str(os.getpid()), marker],
+        # The marker goes without its switch prefix, so the watchdog itself never matches it.
+        [sys.executable, "-m", "foundry_relay.browser.watchdog", str(os.getpid()),
+         marker.removeprefix(MARKER_PREFIX)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -104,7 +106,7 @@ def stop_watchdog(proc: subprocess.Popen[bytes] | None) -> None:
 
 
 def main(argv: list[str]) -> None:
-    parent, marker = int(argv[0]), argv[1]
+    parent, marker = int(argv[0]), MARKER_PREFIX + argv[1]
     released = False
 
     def release(_sig: int, _frame: object) -> None:

@@ -8,6 +8,7 @@ await is bounded.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
 import time
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DNS_CACHE_SECONDS = 30.0
 MODULE_HINT = (
     "the Foundry module did not connect to this relay: is foundry-rest-api installed and enabled"
     " in the world, and is the world paired with this relay (a world paired with another relay"
@@ -108,6 +110,7 @@ class HeadlessService:
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        self._dns: dict[str, tuple[float, list[str]]] = {}
         state.hub.hooks = self
 
     # -- lifecycle of the service -------------------------------------------------------------
@@ -150,8 +153,16 @@ class HeadlessService:
 
     # -- handshake ----------------------------------------------------------------------------
 
-    async def check_foundry_url(self, url: str | None) -> str:
-        normalised, host = parse_foundry_url(url)
+    async def _resolve(self, host: str) -> list[str]:
+        """The host's addresses (IP literals need no lookup; lookups are cached briefly)."""
+        try:
+            return [str(ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            pass
+        now = time.monotonic()
+        cached = self._dns.get(host)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, None, type=socket.SOCK_STREAM
@@ -159,7 +170,14 @@ class HeadlessService:
             addresses = sorted({str(info[4][0]) for info in infos})
         except OSError:
             addresses = []
-        self.policy.check(host, addresses)
+        if len(self._dns) > 1000:
+            self._dns.clear()
+        self._dns[host] = (now + DNS_CACHE_SECONDS, addresses)
+        return addresses
+
+    async def check_foundry_url(self, url: str | None) -> str:
+        normalised, host = parse_foundry_url(url)
+        self.policy.check(host, await self._resolve(host))
         return normalised
 
     async def navigation_verdict(self, url: str) -> str | None:

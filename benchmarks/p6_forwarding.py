@@ -1,0 +1,134 @@
+"""P6: forwarded requests through one module client (a Python WebSocket client answering at
+once): closed-loop throughput, and latency at a fixed 500 req/s, with ``GET /api/status`` as the
+floor in the same run. Targets: ≥ 2,000 req/s; p99 ≤ 25 ms at 500 req/s."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import time
+from typing import Any
+
+from common import fmt, header, new_token, relay_process, summary, verdict
+from loadgen import Load, run, run_wrk, wrk_available
+
+CLIENT_ID = "fvtt_benchmark000001"
+
+
+def module_process(ws_url: str, token: str, ready: Any) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    from websockets.asyncio.client import connect
+
+    async def serve() -> None:
+        url = f"{ws_url}/relay?id={CLIENT_ID}&worldId=bench&worldTitle=Bench"
+        async with connect(url, max_size=None) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": token}))
+            await ws.recv()
+            ready.set()
+            async for raw in ws:
+                frame = json.loads(raw)
+                if "requestId" in frame:
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": frame["type"] + "-result",
+                                "requestId": frame["requestId"],
+                                "data": {"id": "bench", "title": "Bench"},
+                            }
+                        )
+                    )
+
+    asyncio.run(serve())
+
+
+def main(seconds: float, concurrency: int, rate: float) -> None:
+    with relay_process() as relay:
+        ctx = mp.get_context("spawn")
+        ready = ctx.Event()
+        module = ctx.Process(
+            target=module_process,
+            args=(relay.url.replace("http://", "ws://"), new_token(relay), ready),
+            daemon=True,
+        )
+        module.start()
+        if not ready.wait(30):
+            raise RuntimeError("the module did not connect")
+        headers = {"x-api-key": relay.key}
+        forward = Load(
+            relay.url,
+            "GET",
+            "/world-info",
+            headers,
+            params={"clientId": CLIENT_ID},
+            concurrency=concurrency,
+            seconds=seconds,
+        )
+        run(
+            Load(
+                relay.url,
+                "GET",
+                "/world-info",
+                headers,
+                params={"clientId": CLIENT_ID},
+                concurrency=2,
+                seconds=1,
+            )
+        )
+        if wrk_available():
+            tool = "wrk, 2 processes"
+            rps, pct, errors = run_wrk(
+                relay.url,
+                f"/world-info?clientId={CLIENT_ID}",
+                headers=headers,
+                seconds=seconds,
+                connections=concurrency,
+            )
+            floor_rps, floor_pct, _ = run_wrk(
+                relay.url, "/api/status", seconds=seconds, connections=concurrency
+            )
+            closed = f"p50 {pct['50'] * 1000:.1f} ms  p99 {pct['99'] * 1000:.1f} ms"
+            floor_text = f"p50 {floor_pct['50'] * 1000:.1f} ms  p99 {floor_pct['99'] * 1000:.1f} ms"
+        else:
+            tool = "httpx, 2 processes (install wrk for a client that does not eat the CPU)"
+            lat, rps, errors = run(forward)
+            floor_lat, floor_rps, _ = run(
+                Load(relay.url, "GET", "/api/status", concurrency=concurrency, seconds=seconds)
+            )
+            closed, floor_text = fmt(summary(lat)), fmt(summary(floor_lat))
+        paced = Load(
+            relay.url,
+            "GET",
+            "/world-info",
+            headers,
+            params={"clientId": CLIENT_ID},
+            concurrency=64,
+            seconds=seconds,
+            rate=rate / 2,
+        )
+        paced_lat, paced_rps, paced_errors = run(paced)
+        module.terminate()
+        time.sleep(0.1)
+    header(f"P6 forwarding through one module client ({seconds:g} s per phase; load: {tool})")
+    print(f"closed loop  : {rps:8.0f} req/s  {closed}  non-2xx {errors}")
+    print(f"floor        : {floor_rps:8.0f} req/s  {floor_text}  (GET /api/status)")
+    print(f"ratio throughput forwarded/floor: {rps / floor_rps:.2f}")
+    paced_stats = summary(paced_lat)
+    print(f"at {rate:g} req/s : {paced_rps:8.0f} req/s  {fmt(paced_stats)}  errors {paced_errors}")
+    verdict("P6 throughput", rps, 2000, lower_is_better=False, unit=" /s")
+    verdict(f"P6 p99 at {rate:g} req/s", paced_stats["p99"] * 1000, 25, unit=" ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=500.0)
+    args = parser.parse_args()
+    main(args.seconds, args.concurrency, args.rate)
