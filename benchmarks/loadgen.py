@@ -26,14 +26,19 @@ class Load:
     rate: float = 0.0  # requests/s for this worker; 0 = closed loop
 
 
-async def _worker(load: Load) -> tuple[list[float], int, int]:
+async def _worker(load: Load, barrier: Any = None) -> tuple[list[float], int, int]:
     latencies: list[float] = []
     errors = 0
     limits = httpx.Limits(
         max_connections=load.concurrency, max_keepalive_connections=load.concurrency
     )
     async with httpx.AsyncClient(base_url=load.url, limits=limits, timeout=30) as http:
-        await http.get("/api/status")  # open connections before the clock starts
+        # Open the connections and let every worker finish starting up before the clock starts,
+        # so no worker measures another's interpreter start-up.
+        warm = min(load.concurrency, 8)
+        await asyncio.gather(*(http.get("/api/status") for _ in range(warm)))
+        if barrier is not None:
+            await asyncio.to_thread(barrier.wait)
         end = time.perf_counter() + load.seconds
 
         async def one() -> None:
@@ -67,21 +72,22 @@ async def _worker(load: Load) -> tuple[list[float], int, int]:
     return latencies, len(latencies), errors
 
 
-def _run(load: Load, out: Any) -> None:
+def _run(load: Load, out: Any, barrier: Any) -> None:
     try:
         import uvloop
 
         uvloop.install()
     except ImportError:
         pass
-    out.put(asyncio.run(_worker(load)))
+    out.put(asyncio.run(_worker(load, barrier)))
 
 
 def run(load: Load, processes: int = 2) -> tuple[list[float], float, int]:
     """Run ``load`` in ``processes`` workers at once; (latencies, requests/s, errors)."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    workers = [ctx.Process(target=_run, args=(load, queue)) for _ in range(processes)]
+    barrier = ctx.Barrier(processes)
+    workers = [ctx.Process(target=_run, args=(load, queue, barrier)) for _ in range(processes)]
     for w in workers:
         w.start()
     results = [queue.get(timeout=load.seconds + 120) for _ in workers]
@@ -167,3 +173,87 @@ def run_wrk(
         for pct, value in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M):
             worst[pct] = max(worst.get(pct, 0.0), _unit(value))
     return rps, worst, errors
+
+
+# -- a paced (open-loop) generator light enough for one process to hold 500+ req/s ---------------
+
+
+async def _paced(
+    host: str, port: int, request: bytes, rate: float, seconds: float, max_connections: int
+) -> tuple[list[float], int]:
+    """Send ``request`` at ``rate``/s over keep-alive connections; latency is measured from each
+    request's scheduled time, so a stalled server is not hidden (no coordinated omission)."""
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    opened = 0
+    latencies: list[float] = []
+    errors = 0
+
+    async def connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        nonlocal opened
+        if idle.empty() and opened < max_connections:
+            opened += 1
+            return await asyncio.open_connection(host, port)
+        return await idle.get()
+
+    async def one(scheduled: float) -> None:
+        nonlocal errors
+        scheduled = max(scheduled, time.perf_counter())  # the sleep may wake a little early
+        reader, writer = await connection()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - scheduled)
+        if not head.startswith(b"HTTP/1.1 2"):
+            errors += 1
+        idle.put_nowait((reader, writer))
+
+    for _ in range(4):  # warm connections
+        await one(time.perf_counter())
+    latencies.clear()
+    tasks = []
+    start = time.perf_counter()
+    total = int(rate * seconds)
+    for n in range(total):
+        scheduled = start + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(scheduled)))
+    await asyncio.gather(*tasks)
+    while not idle.empty():
+        _, writer = idle.get_nowait()
+        writer.close()
+    return latencies, errors
+
+
+def run_paced(
+    url: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    rate: float,
+    seconds: float,
+    max_connections: int = 64,
+) -> tuple[list[float], int]:
+    """Open-loop load at ``rate`` req/s from this process (uvloop when installed)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    lines = [f"GET {path} HTTP/1.1", f"Host: {parts.netloc}"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    return runner(
+        _paced(
+            parts.hostname or "127.0.0.1", parts.port or 80, request, rate, seconds, max_connections
+        )
+    )

@@ -129,6 +129,7 @@ class Store:
         # key stops working at once without a table lookup per request.
         self._own_writes = 0
         self._key_cache: dict[str, ApiKey] = {}
+        self._token_cache: dict[str, bool] = {}
         self._key_cache_stamp: tuple[int, int] | None = None
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
@@ -201,16 +202,17 @@ class Store:
             if cur.rowcount == 0:
                 raise NotFound(f"no active API key with id {key_id}")
 
-    def _stamp(self) -> tuple[int, int]:
-        return int(self._query("PRAGMA data_version")[0][0]), self._own_writes
+    def _refresh_cache(self) -> None:
+        stamp = int(self._query("PRAGMA data_version")[0][0]), self._own_writes
+        if stamp != self._key_cache_stamp:
+            self._key_cache.clear()
+            self._token_cache.clear()
+            self._key_cache_stamp = stamp
 
     def authenticate_key(self, plaintext: str) -> ApiKey | None:
         """The active key whose hash matches, compared in constant time; None otherwise."""
         digest = hash_secret(plaintext)
-        stamp = self._stamp()
-        if stamp != self._key_cache_stamp:
-            self._key_cache.clear()
-            self._key_cache_stamp = stamp
+        self._refresh_cache()
         cached = self._key_cache.get(digest)
         if cached is not None:
             return cached
@@ -300,11 +302,18 @@ class Store:
         return None
 
     def is_token_active(self, token_id: str) -> bool:
+        """Checked on every forwarded request; cached like key lookups until the file changes."""
+        self._refresh_cache()
+        cached = self._token_cache.get(token_id)
+        if cached is not None:
+            return cached
         rows = self._query(
             "SELECT 1 FROM connection_tokens t JOIN api_keys k ON k.id = t.key_id"
             " WHERE t.id = ? AND t.revoked_at IS NULL AND k.revoked_at IS NULL",
             (token_id,),
         )
+        if len(self._token_cache) < 10_000:
+            self._token_cache[token_id] = bool(rows)
         return bool(rows)
 
     # -- known clients (for the module's unauthenticated /api/clients/{id}/active probe) -------
