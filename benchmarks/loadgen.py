@@ -197,7 +197,7 @@ async def _paced(
 
     async def one(scheduled: float) -> None:
         nonlocal errors
-        scheduled = max(scheduled, time.perf_counter())  # the sleep may wake a little early
+        scheduled = min(scheduled, time.perf_counter())  # the sleep may wake a little early
         reader, writer = await connection()
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
