@@ -208,6 +208,22 @@ def reply_error(reply: Mapping[str, Any]) -> bool:
     return isinstance(reply.get("error"), str)
 
 
+class RequestRouter(Protocol):
+    """Delivers a forwarded request to the client that holds ``client_id`` (or the key's only
+    client) and returns its reply. In-process: the hub; scaled out (SPEC section 11): a router
+    that publishes to the instance holding the socket, with the same timeouts and errors."""
+
+    async def forward(
+        self,
+        *,
+        key_id: str,
+        client_id: str | None,
+        route: Route,
+        params: dict[str, Any],
+        timeout: float,
+    ) -> dict[str, Any]: ...
+
+
 class Waiter(Protocol):
     """What the I/O layer registers for a pending request (an asyncio future wrapper)."""
 

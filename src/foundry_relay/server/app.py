@@ -160,7 +160,8 @@ def _forwarding_handler(route: Route) -> Callable[..., Awaitable[Response]]:
         client_id = query.get("clientId") or body.get("clientId")
         if client_id is not None and not isinstance(client_id, str):
             raise BadRequest("clientId must be a string")
-        reply = await state.hub.forward(
+        assert state.router is not None
+        reply = await state.router.forward(
             key_id=key.id,
             client_id=client_id,
             route=route,
@@ -206,6 +207,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         the_store = store or Store(settings.db_path)
         state = RelayState(settings=settings, store=the_store, hub=Hub(instance_id=""))
         state.hub = Hub(instance_id=state.instance_id, is_token_active=the_store.is_token_active)
+        state.router = state.hub
         app.state.relay = state
         if settings.allow_headless:
             from .headless import HeadlessService

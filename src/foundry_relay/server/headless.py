@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from ..browser.engine import BrowserEngine, SessionPage
 from ..browser.login import LoginTarget, Timeouts, login
 from ..browser.watchdog import reap_stale
-from ..core.clients import ClientEntry
+from ..core.clients import METADATA_FIELDS, ClientEntry
 from ..core.handshake import InProcessHandshakeStore, open_envelope
 from ..core.ratelimit import RateLimiter
 from ..core.sessions import InProcessSessionRegistry, Session, Timing
@@ -593,15 +593,9 @@ class HeadlessService:
                 }
                 entry = self.state.hub.registry.get(s.client_id or "")
                 if entry is not None and entry.key_id == key.id:
-                    for name in (
-                        "worldId",
-                        "worldTitle",
-                        "foundryVersion",
-                        "systemId",
-                        "systemTitle",
-                        "systemVersion",
-                    ):
-                        item[name] = entry.metadata.get(name)
+                    for name in METADATA_FIELDS:
+                        if name != "customName":
+                            item[name] = entry.metadata.get(name)
                 active.append(item)
         return {"activeSessions": active, "pendingSessions": pending}
 

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..core.forwarding import RequestRouter
 from ..settings import Settings
 from ..store import ApiKey, Store
 from .hub import Hub
@@ -21,7 +22,12 @@ class RelayState:
     hub: Hub
     instance_id: str = field(default_factory=lambda: "relay-" + secrets.token_hex(4))
     headless: HeadlessService | None = None
+    router: RequestRouter | None = None  # defaults to the hub (in-process routing)
     bound_url: str | None = None  # http://host:port once the server listens
+
+    def __post_init__(self) -> None:
+        if self.router is None:
+            self.router = self.hub
 
     def authenticate(self, api_key: str | None) -> ApiKey:
         """The same API-key check for HTTP and WebSocket callers."""
