@@ -236,6 +236,9 @@ def serve(
     handshake_max_pending: Annotated[int | None, typer.Option(help="HANDSHAKE_MAX_PENDING")] = None,
     session_rate_limit: Annotated[int | None, typer.Option(help="SESSION_RATE_LIMIT")] = None,
     chrome_path: Annotated[str | None, typer.Option(help="CHROME_PATH")] = None,
+    chrome_args: Annotated[
+        str | None, typer.Option(help="CHROME_ARGS (extra switches, space-separated)")
+    ] = None,
     capture_browser_console: Annotated[
         str | None, typer.Option(help="CAPTURE_BROWSER_CONSOLE")
     ] = None,

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     chrome_path: str | None = Field(
         None, validation_alias=AliasChoices("chrome_path", "puppeteer_executable_path")
     )
+    # Extra Chromium switches, whitespace-separated (e.g. a proxy); never web-security ones.
+    chrome_args: Annotated[list[str], NoDecode] = []
     capture_browser_console: Literal["", "error", "warn", "debug"] = ""
     navigation_timeout: float = Field(30, gt=0)
     world_launch_timeout: float = Field(60, gt=0)
@@ -70,6 +72,17 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("chrome_args", mode="before")
+    @classmethod
+    def _split_args(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split()
+        if isinstance(value, list):
+            unsafe = [a for a in value if "web-security" in str(a) or "insecure" in str(a)]
+            if unsafe:
+                raise ValueError(f"CHROME_ARGS may not weaken web security: {unsafe}")
         return value
 
     @field_validator("log_level")

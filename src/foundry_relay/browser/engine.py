@@ -150,9 +150,11 @@ class BrowserEngine:
         chrome_path: str | None,
         home: Path,
         on_crash: Callable[[], None],
+        extra_args: list[str] | None = None,
     ) -> None:
         self.chrome_path = chrome_path
         self.home = home
+        self.extra_args = list(extra_args or [])
         self._on_crash = on_crash
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
@@ -199,7 +201,7 @@ class BrowserEngine:
                 browser = await self._playwright.chromium.launch(
                     executable_path=self.executable,
                     headless=True,
-                    args=[*chromium_args(), self.marker],
+                    args=[*chromium_args(), *self.extra_args, self.marker],
                     env=env,
                     chromium_sandbox=False,
                     handle_sigint=False,

@@ -84,8 +84,13 @@ def start_watchdog(marker: str) -> subprocess.Popen[bytes] | None:
         return None
     return subprocess.Popen(
         # The marker goes without its switch prefix, so the watchdog itself never matches it.
-        [sys.executable, "-m", "foundry_relay.browser.watchdog", str(os.getpid()),
-         marker.removeprefix(MARKER_PREFIX)],
+        [
+            sys.executable,
+            "-m",
+            "foundry_relay.browser.watchdog",
+            str(os.getpid()),
+            marker.removeprefix(MARKER_PREFIX),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

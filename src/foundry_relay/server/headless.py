@@ -98,7 +98,10 @@ class HeadlessService:
         self.rate = RateLimiter(s.session_rate_limit)
         self.policy = UrlPolicy.from_lists(s.foundry_url_allow, s.foundry_url_deny)
         self.engine = BrowserEngine(
-            chrome_path=s.chrome_path, home=s.data_dir / "browser-home", on_crash=self._crashed
+            chrome_path=s.chrome_path,
+            extra_args=s.chrome_args,
+            home=s.data_dir / "browser-home",
+            on_crash=self._crashed,
         )
         self.pages: dict[str, SessionPage] = {}
         self.token_ids: dict[str, str] = {}
