@@ -8,6 +8,7 @@ await is bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
@@ -457,8 +458,9 @@ class HeadlessService:
         was_launching = session.state == "launching"
         event = self.finished.get(sid)
         if not session.begin_end(reason, time.time()):
-            if event is not None:
-                await asyncio.wait_for(event.wait(), 30)
+            if event is not None:  # another caller is ending it: wait for that, bounded
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), 30)
             return
         log.info("session %s ending: %s", sid, reason)
         if was_launching:

@@ -202,8 +202,9 @@ class Hub:
         if self.hooks is not None:
             self.hooks.client_touched(entry)
         try:
-            await conn.send(data)
-            return await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):  # the send too: a client that never reads
+                await conn.send(data)
+                return await future
         except TimeoutError as exc:
             raise RelayError(
                 f"the client did not answer within {timeout:g} s", code="REQUEST_TIMEOUT"
