@@ -179,3 +179,10 @@ async def test_session_client_is_bound_by_token_not_by_key(relay_factory: RelayF
             assert clients[info.client_id]["sessionId"] == info.session_id
             await c.end_session(info.session_id)
             await other.close()
+
+
+async def test_prewarm_launches_the_browser_at_start_up(relay_factory: RelayFactory) -> None:
+    async with relay_factory(allow_headless=True) as cold:
+        assert cold.state.headless.engine.browser_pid is None  # launched on first need only
+    async with relay_factory(allow_headless=True, headless_prewarm=True) as warm:
+        assert warm.state.headless.engine.browser_pid is not None
