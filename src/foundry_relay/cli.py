@@ -254,6 +254,9 @@ def serve(
     cors_origins: Annotated[str | None, typer.Option(help="CORS_ORIGINS")] = None,
     public_url: Annotated[str | None, typer.Option(help="PUBLIC_URL")] = None,
     log_level: Annotated[str | None, typer.Option(help="LOG_LEVEL")] = None,
+    access_log: Annotated[
+        bool | None, typer.Option("--access-log/--no-access-log", help="ACCESS_LOG")
+    ] = None,
     log_format: Annotated[str | None, typer.Option(help="LOG_FORMAT (text|json)")] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""

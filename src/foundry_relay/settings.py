@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     public_url: str | None = None
     log_level: str = "INFO"
+    access_log: bool = False  # one INFO line per HTTP request (uvicorn.access), secrets redacted
     log_format: Literal["text", "json"] = "text"
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")

@@ -118,11 +118,16 @@ async def test_same_key_reconnect_replaces_old_socket(relay: RelayHandle) -> Non
 
 
 async def test_legacy_api_key_in_query(relay_factory: RelayFactory) -> None:
-    async with relay_factory() as relay:
+    from ..conftest import LOG_LINES
+
+    async with relay_factory(access_log=True) as relay:
         _, key = relay.new_key()
         module = FakeModule(relay.ws_url, "fvtt_legacy", legacy_key=key)
         await module.open(send_auth=False)
         assert await module.recv() == {"type": "auth-success"}
+        # The request line with ?token=<api key> is logged, redacted.
+        assert any("fvtt_legacy" in line and "token=***" in line for line in LOG_LINES)
+        assert not any(key in line for line in LOG_LINES)
         bad = FakeModule(relay.ws_url, "fvtt_legacy2", legacy_key="frk_wrong")
         await bad.open(send_auth=False)
         assert await bad.closed_with() == (1008, "Authentication failed")

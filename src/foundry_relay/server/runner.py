@@ -53,6 +53,7 @@ async def serve_app(
     ws_ping_interval: float | None = 20.0,
     install_signal_handlers: bool = False,
     on_bound: Any = None,
+    access_log: bool = False,
 ) -> AsyncIterator[Running]:
     """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts."""
     install_redaction()
@@ -61,7 +62,7 @@ async def serve_app(
         host=host,
         port=port,
         log_config=None,
-        access_log=False,
+        access_log=access_log,
         lifespan="on",
         ws_max_size=ws_max_size,
         ws_ping_interval=ws_ping_interval,
@@ -109,5 +110,6 @@ async def run_relay(settings: Settings) -> AsyncIterator[Running]:
         ws_max_size=settings.ws_max_bytes,
         ws_ping_interval=ping,
         on_bound=bound,
+        access_log=settings.access_log,
     ) as running:
         yield running
