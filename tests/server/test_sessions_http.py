@@ -73,6 +73,11 @@ async def test_happy_path_world_running(relay_factory: RelayFactory) -> None:
             "ended",
             "ended-by-user",
         )
+        async with relay.http(key) as http:  # the owner keeps the log and the last page
+            log = (await http.get(f"/session/{info.session_id}/log")).json()
+            assert log["state"] == "ended" and log["reason"] == "ended-by-user"
+            shot = await http.get(f"/session/{info.session_id}/screenshot")
+            assert shot.status_code == 200 and shot.content.startswith(b"\x89PNG")
         nothing_left(relay)
 
 

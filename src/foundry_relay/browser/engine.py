@@ -127,7 +127,7 @@ class SessionPage:
         if self.closed:
             return None
         try:
-            return await self.page.screenshot(type="png", timeout=5000)
+            return await self.page.screenshot(type="png", timeout=3000)
         except PlaywrightError:
             return None
 

@@ -479,6 +479,10 @@ class HeadlessService:
         await self._drop_client_and_token(session)
         handle = self.pages.pop(sid, None)
         if handle is not None:
+            diag = self.diagnostics.get(sid)
+            if diag is not None and reason not in ("browser-crashed", "relay-shutdown"):
+                diag.screenshot = await handle.screenshot()  # the last page, for its owner
+                diag.console = handle.console + [f"[pageerror] {e}" for e in handle.page_errors]
             await handle.close()
         now = time.time()
         session.finish(now)
