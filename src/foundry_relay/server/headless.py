@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DNS_CACHE_SECONDS = 30.0
+MAX_DIAGNOSTICS = 500
 MODULE_HINT = (
     "the Foundry module did not connect to this relay: is foundry-rest-api installed and enabled"
     " in the world, and is the world paired with this relay (a world paired with another relay"
@@ -276,18 +277,20 @@ class HeadlessService:
         log.info(
             "session %s launching (key %s, %s as %s)", sid, key.id, hs.foundry_url, hs.username
         )
-        self.state.store.record_session_start(
-            session_id=sid,
-            key_id=key.id,
-            foundry_url=hs.foundry_url,
-            username=hs.username,
-            world_name=world,
-            started_at=session.started_at,
-        )
         try:
             return await self._launch(session, credentials, capture)
         finally:
             self.launches.pop(sid, None)
+            self._trim_diagnostics()
+
+    def _trim_diagnostics(self) -> None:
+        """Keep the diagnostics of at most MAX_DIAGNOSTICS finished sessions (oldest go first),
+        so a busy relay does not hoard screenshots until their TTL."""
+        finished = [d for d in self.diagnostics.values() if d.kept_until is not None]
+        excess = len(finished) - MAX_DIAGNOSTICS
+        if excess > 0:
+            for diag in sorted(finished, key=lambda d: d.kept_until or 0.0)[:excess]:
+                self.diagnostics.pop(diag.session_id, None)
 
     def _stage(self, session: Session, stage: str) -> None:
         if session.state == "launching":
@@ -296,10 +299,20 @@ class HeadlessService:
 
     async def _launch(self, session: Session, credentials: Any, capture: str) -> dict[str, Any]:
         sid = session.session_id
-        record, plaintext = self.state.store.create_token(session.key_id, session_id=sid)
-        self.token_ids[sid] = record.id
-        waiter = self.state.hub.wait_for_token(record.id)
+        token_id: str | None = None
         try:
+            # Inside the try: a store failure here must release the slot like any failure.
+            self.state.store.record_session_start(
+                session_id=sid,
+                key_id=session.key_id,
+                foundry_url=session.foundry_url,
+                username=session.username,
+                world_name=session.world_name,
+                started_at=session.started_at,
+            )
+            record, plaintext = self.state.store.create_token(session.key_id, session_id=sid)
+            token_id = self.token_ids[sid] = record.id
+            waiter = self.state.hub.wait_for_token(record.id)
             self._stage(session, "browser")
             seed: dict[str, Any] = {
                 "foundry-rest-api.connectionToken": plaintext,
@@ -387,7 +400,8 @@ class HeadlessService:
             await self._fail(session, error)
             raise error from exc
         finally:
-            self.state.hub.forget_token(record.id)
+            if token_id is not None:
+                self.state.hub.forget_token(token_id)
 
     async def _fail(self, session: Session, error: LaunchError) -> None:
         """Record a failed launch and release everything it held."""
@@ -492,6 +506,7 @@ class HeadlessService:
             diag.kept_until = now + self.settings.diagnostics_ttl_seconds
         self.state.store.record_session_state(sid, "ended", reason=reason, ended_at=now)
         log.info("session %s ended: %s", sid, reason)
+        self._trim_diagnostics()
         self.finished.pop(sid, None)
         if event is not None:
             event.set()
