@@ -14,7 +14,14 @@ if ! [ -x /usr/lib/chromium/chromium-headless-shell ] || ! command -v chromium >
 fi
 
 if ! [ -x .venv/bin/python ]; then
-  python3 -m venv .venv
+  if ! python3 -m venv .venv 2>/dev/null; then
+    # Debian's own python3 ships venv separately.
+    rm -rf .venv
+    SUDO=""
+    if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+    $SUDO apt-get install -y -q python3-venv
+    python3 -m venv .venv
+  fi
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 if [ -n "$extras" ]; then
