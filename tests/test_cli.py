@@ -169,3 +169,26 @@ def test_simulate_command_serves_on_port_zero(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+def test_json_log_format(tmp_path: Path) -> None:
+    env = {**os.environ, "LOG_FORMAT": "json", "ALLOW_HEADLESS": "false"}
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", "0", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    try:
+        line = ""
+        deadline = time.time() + 30
+        while time.time() < deadline and "listening on" not in line:
+            line = proc.stdout.readline()
+        record = json.loads(line)
+        assert record["level"] == "INFO" and "listening on" in record["message"]
+        assert record["logger"] == "foundry_relay.cli" and record["time"].endswith("Z")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0

@@ -186,3 +186,19 @@ async def test_prewarm_launches_the_browser_at_start_up(relay_factory: RelayFact
         assert cold.state.headless.engine.browser_pid is None  # launched on first need only
     async with relay_factory(allow_headless=True, headless_prewarm=True) as warm:
         assert warm.state.headless.engine.browser_pid is not None
+
+
+@pytest.mark.parametrize("canvas", [False, True])
+async def test_canvas_off_by_default(relay_factory: RelayFactory, canvas: bool) -> None:
+    async with (
+        relay_factory(allow_headless=True, headless_canvas=canvas) as relay,
+        run_simulator() as sim,
+    ):
+        _, key = relay.new_key()
+        async with client(relay, key) as c:
+            info = await c.start_session(
+                foundry_url=sim.url, username="Gamemaster", password=GM_PASSWORD
+            )
+            page = relay.state.headless.pages[info.session_id].page
+            assert await page.evaluate("() => !!document.querySelector('#board')") is canvas
+            await c.end_session(info.session_id)
