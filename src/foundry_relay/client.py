@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -141,8 +142,121 @@ class _Calls:
         )
 
 
-class AsyncRelayClient:
-    """Async client. Use as ``async with AsyncRelayClient(url, key) as relay: ...``."""
+class _Endpoints(ABC):
+    """The REST surface shared by both clients. Each method builds one :class:`Request` and hands
+    it to ``call``: the async client's ``call`` is a coroutine, so there every method is awaited;
+    the sync client's returns the parsed reply."""
+
+    @abstractmethod
+    def call(self, request: Request) -> Any:
+        """Send ``request``; the parsed JSON reply, or :class:`RelayClientError`."""
+
+    def handshake(self, *, foundry_url: str, username: str, world: str | None = None) -> Any:
+        """``POST /session-handshake``: token, public key and nonce for one start."""
+        return self.call(_Calls.handshake(foundry_url, username, world))
+
+    def list_sessions(self) -> Any:
+        """``GET /session``: this key's active and pending sessions."""
+        return self.call(Request("GET", "/session"))
+
+    def end_session(self, session_id: str) -> Any:
+        """``DELETE /end-session``."""
+        return self.call(Request("DELETE", "/end-session", params={"sessionId": session_id}))
+
+    def session_log(self, session_id: str) -> Any:
+        """``GET /session/{id}/log``: stage timeline, failure and console lines."""
+        return self.call(Request("GET", f"/session/{session_id}/log"))
+
+    def clients(self) -> Any:
+        """``GET /clients``: this key's connected module clients."""
+        return self.call(Request("GET", "/clients"))
+
+    # -- forwarded calls (SPEC section 6) -----------------------------------------------------
+
+    def get_entity(self, uuid: str, *, client_id: str | None = None) -> Any:
+        return self.call(_Calls.forward("GET", "/get", client_id=client_id, query={"uuid": uuid}))
+
+    def search(
+        self,
+        query: str,
+        *,
+        filter: str | None = None,
+        limit: int | None = None,
+        client_id: str | None = None,
+    ) -> Any:
+        return self.call(
+            _Calls.forward(
+                "GET",
+                "/search",
+                client_id=client_id,
+                query={"query": query, "filter": filter, "limit": limit},
+            )
+        )
+
+    def roll(self, formula: str, *, flavor: str | None = None, client_id: str | None = None) -> Any:
+        return self.call(
+            _Calls.forward(
+                "POST",
+                "/roll",
+                client_id=client_id,
+                query={},
+                body={"formula": formula, "flavor": flavor},
+            )
+        )
+
+    def structure(self, *, client_id: str | None = None) -> Any:
+        return self.call(_Calls.forward("GET", "/structure", client_id=client_id, query={}))
+
+    def create(
+        self, entity_type: str, data: dict[str, Any], *, client_id: str | None = None
+    ) -> Any:
+        return self.call(
+            _Calls.forward(
+                "POST",
+                "/create",
+                client_id=client_id,
+                query={},
+                body={"entityType": entity_type, "data": data},
+            )
+        )
+
+    def update(self, uuid: str, data: dict[str, Any], *, client_id: str | None = None) -> Any:
+        return self.call(
+            _Calls.forward(
+                "PUT", "/update", client_id=client_id, query={"uuid": uuid}, body={"data": data}
+            )
+        )
+
+    def delete(self, uuid: str, *, client_id: str | None = None) -> Any:
+        return self.call(
+            _Calls.forward("DELETE", "/delete", client_id=client_id, query={"uuid": uuid})
+        )
+
+    def macros(self, *, client_id: str | None = None) -> Any:
+        return self.call(_Calls.forward("GET", "/macros", client_id=client_id, query={}))
+
+    def execute_macro(
+        self, uuid: str, args: dict[str, Any] | None = None, *, client_id: str | None = None
+    ) -> Any:
+        return self.call(
+            _Calls.forward(
+                "POST",
+                f"/macro/{uuid}/execute",
+                client_id=client_id,
+                query={},
+                body={"args": args or {}},
+            )
+        )
+
+    def world_info(self, *, client_id: str | None = None) -> Any:
+        return self.call(_Calls.forward("GET", "/world-info", client_id=client_id, query={}))
+
+    def players(self, *, client_id: str | None = None) -> Any:
+        return self.call(_Calls.forward("GET", "/players", client_id=client_id, query={}))
+
+
+class AsyncRelayClient(_Endpoints):
+    """Async client: ``async with AsyncRelayClient(url, key) as relay: await relay.roll(...)``."""
 
     def __init__(
         self,
@@ -178,12 +292,6 @@ class AsyncRelayClient:
             raise RelayClientError(str(exc), code="TRANSPORT", status=0) from exc
         return _parse(response)
 
-    async def handshake(
-        self, *, foundry_url: str, username: str, world: str | None = None
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call(_Calls.handshake(foundry_url, username, world))
-        return result
-
     async def start_session(
         self,
         *,
@@ -209,113 +317,8 @@ class AsyncRelayClient:
         )
         return SessionInfo(session_id=body["sessionId"], client_id=body["clientId"])
 
-    async def list_sessions(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call(Request("GET", "/session"))
-        return result
 
-    async def end_session(self, session_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call(
-            Request("DELETE", "/end-session", params={"sessionId": session_id})
-        )
-        return result
-
-    async def session_log(self, session_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call(Request("GET", f"/session/{session_id}/log"))
-        return result
-
-    async def clients(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call(Request("GET", "/clients"))
-        return result
-
-    # -- forwarded calls ----------------------------------------------------------------------
-
-    async def get_entity(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return await self.call(
-            _Calls.forward("GET", "/get", client_id=client_id, query={"uuid": uuid})
-        )
-
-    async def search(
-        self,
-        query: str,
-        *,
-        filter: str | None = None,
-        limit: int | None = None,
-        client_id: str | None = None,
-    ) -> Any:
-        return await self.call(
-            _Calls.forward(
-                "GET",
-                "/search",
-                client_id=client_id,
-                query={"query": query, "filter": filter, "limit": limit},
-            )
-        )
-
-    async def roll(
-        self, formula: str, *, flavor: str | None = None, client_id: str | None = None
-    ) -> Any:
-        return await self.call(
-            _Calls.forward(
-                "POST",
-                "/roll",
-                client_id=client_id,
-                query={},
-                body={"formula": formula, "flavor": flavor},
-            )
-        )
-
-    async def structure(self, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/structure", client_id=client_id, query={}))
-
-    async def create(
-        self, entity_type: str, data: dict[str, Any], *, client_id: str | None = None
-    ) -> Any:
-        return await self.call(
-            _Calls.forward(
-                "POST",
-                "/create",
-                client_id=client_id,
-                query={},
-                body={"entityType": entity_type, "data": data},
-            )
-        )
-
-    async def update(self, uuid: str, data: dict[str, Any], *, client_id: str | None = None) -> Any:
-        return await self.call(
-            _Calls.forward(
-                "PUT", "/update", client_id=client_id, query={"uuid": uuid}, body={"data": data}
-            )
-        )
-
-    async def delete(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return await self.call(
-            _Calls.forward("DELETE", "/delete", client_id=client_id, query={"uuid": uuid})
-        )
-
-    async def macros(self, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/macros", client_id=client_id, query={}))
-
-    async def execute_macro(
-        self, uuid: str, args: dict[str, Any] | None = None, *, client_id: str | None = None
-    ) -> Any:
-        return await self.call(
-            _Calls.forward(
-                "POST",
-                f"/macro/{uuid}/execute",
-                client_id=client_id,
-                query={},
-                body={"args": args or {}},
-            )
-        )
-
-    async def world_info(self, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/world-info", client_id=client_id, query={}))
-
-    async def players(self, *, client_id: str | None = None) -> Any:
-        return await self.call(_Calls.forward("GET", "/players", client_id=client_id, query={}))
-
-
-class RelayClient:
+class RelayClient(_Endpoints):
     """Synchronous client with the same methods as :class:`AsyncRelayClient`."""
 
     def __init__(
@@ -357,12 +360,6 @@ class RelayClient:
             raise RelayClientError(str(exc), code="TRANSPORT", status=0) from exc
         return _parse(response)
 
-    def handshake(
-        self, *, foundry_url: str, username: str, world: str | None = None
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = self.call(_Calls.handshake(foundry_url, username, world))
-        return result
-
     def start_session(
         self,
         *,
@@ -387,54 +384,3 @@ class RelayClient:
             )
         )
         return SessionInfo(session_id=body["sessionId"], client_id=body["clientId"])
-
-    def list_sessions(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.call(Request("GET", "/session"))
-        return result
-
-    def end_session(self, session_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.call(
-            Request("DELETE", "/end-session", params={"sessionId": session_id})
-        )
-        return result
-
-    def clients(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.call(Request("GET", "/clients"))
-        return result
-
-    def search(
-        self,
-        query: str,
-        *,
-        filter: str | None = None,
-        limit: int | None = None,
-        client_id: str | None = None,
-    ) -> Any:
-        return self.call(
-            _Calls.forward(
-                "GET",
-                "/search",
-                client_id=client_id,
-                query={"query": query, "filter": filter, "limit": limit},
-            )
-        )
-
-    def roll(self, formula: str, *, flavor: str | None = None, client_id: str | None = None) -> Any:
-        return self.call(
-            _Calls.forward(
-                "POST",
-                "/roll",
-                client_id=client_id,
-                query={},
-                body={"formula": formula, "flavor": flavor},
-            )
-        )
-
-    def world_info(self, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/world-info", client_id=client_id, query={}))
-
-    def players(self, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/players", client_id=client_id, query={}))
-
-    def get_entity(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/get", client_id=client_id, query={"uuid": uuid}))
