@@ -218,6 +218,12 @@ def serve(
     headless_canvas: Annotated[
         bool | None, typer.Option("--headless-canvas/--no-headless-canvas", help="HEADLESS_CANVAS")
     ] = None,
+    headless_spare_context: Annotated[
+        bool | None,
+        typer.Option(
+            "--headless-spare-context/--no-headless-spare-context", help="HEADLESS_SPARE_CONTEXT"
+        ),
+    ] = None,
     client_grace_seconds: Annotated[float | None, typer.Option(help="CLIENT_GRACE_SECONDS")] = None,
     navigation_timeout: Annotated[float | None, typer.Option(help="NAVIGATION_TIMEOUT")] = None,
     world_launch_timeout: Annotated[float | None, typer.Option(help="WORLD_LAUNCH_TIMEOUT")] = None,

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     headless_max_lifetime: float = Field(0, ge=0)
     headless_prewarm: bool = False
     headless_canvas: bool = False
+    # Keep one fresh browser context ready for the next start (~20 MB; saves its creation).
+    headless_spare_context: bool = True
     client_grace_seconds: float = Field(30, ge=0)
     handshake_ttl_seconds: float = Field(300, gt=0)
     handshake_max_pending: int = Field(10, ge=0)

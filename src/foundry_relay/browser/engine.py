@@ -7,6 +7,7 @@ used. Playwright exceptions never leave this package: they become :class:`Launch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -151,6 +152,7 @@ class BrowserEngine:
         home: Path,
         on_crash: Callable[[], None],
         extra_args: list[str] | None = None,
+        keep_spare: bool = True,
     ) -> None:
         self.chrome_path = chrome_path
         self.home = home
@@ -164,6 +166,9 @@ class BrowserEngine:
         self.marker = f"{marker_prefix(home)}{secrets.token_hex(4)}"
         self._watchdog: subprocess.Popen[bytes] | None = None
         self._guard_tasks: set[asyncio.Task[None]] = set()
+        self.keep_spare = keep_spare
+        self._spare: tuple[BrowserContext, Page] | None = None
+        self._spare_task: asyncio.Future[None] | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
         self.executable: str | None = None
@@ -225,6 +230,7 @@ class BrowserEngine:
     def _disconnected(self, browser: Browser) -> None:
         if self._browser is browser:
             self._browser = None
+            self._spare = None
         if not self._stopping:
             log.warning("the browser disconnected (crashed or killed)")
             self._on_crash()
@@ -238,13 +244,14 @@ class BrowserEngine:
     ) -> SessionPage:
         browser = await self.ensure_browser()
         try:
-            context = await browser.new_context(
-                viewport={"width": 1280, "height": 720},
-                service_workers="block",
-            )
+            spare, self._spare = self._spare, None
+            if spare is not None and spare[0].browser is browser:
+                context, page = spare
+            else:
+                context, page = await self._fresh_context(browser)
+            # Applies to every document the page loads from now on, before any page script.
             script = SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
             await context.add_init_script(script)
-            page = await context.new_page()
         except PlaywrightError as exc:
             raise LaunchError(
                 f"could not open a browser context: {exc.message.splitlines()[0]}",
@@ -268,7 +275,39 @@ class BrowserEngine:
                 handle.page_errors.append(str(exc)[:2000])
 
         page.on("pageerror", on_error)
+        self._refill(browser)
         return handle
+
+    @staticmethod
+    async def _fresh_context(browser: Browser) -> tuple[BrowserContext, Page]:
+        context = await browser.new_context(
+            viewport={"width": 1280, "height": 720}, service_workers="block"
+        )
+        return context, await context.new_page()
+
+    def _refill(self, browser: Browser) -> None:
+        """Prepare the next session's context while idle (a start then skips creating one)."""
+        if not self.keep_spare or self._spare is not None or self._stopping:
+            return
+        if self._spare_task is not None and not self._spare_task.done():
+            return
+
+        async def fill() -> None:
+            try:
+                context, page = await self._fresh_context(browser)
+            except PlaywrightError:
+                return
+            if self._stopping or self._browser is not browser or self._spare is not None:
+                with contextlib.suppress(PlaywrightError):
+                    await context.close()
+                return
+            self._spare = (context, page)
+
+        self._spare_task = asyncio.ensure_future(fill())
+
+    @property
+    def spare_context(self) -> BrowserContext | None:
+        return self._spare[0] if self._spare is not None else None
 
     async def _guard_navigations(self, handle: SessionPage, guard: NavigationGuard) -> None:
         """Check every document request of the page, redirects included, before it is sent.
@@ -319,6 +358,10 @@ class BrowserEngine:
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._spare_task is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(self._spare_task, 5)
+        self._spare = None
         browser, self._browser = self._browser, None
         if browser is not None:
             try:

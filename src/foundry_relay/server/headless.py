@@ -102,6 +102,7 @@ class HeadlessService:
         self.engine = BrowserEngine(
             chrome_path=s.chrome_path,
             extra_args=s.chrome_args,
+            keep_spare=s.headless_spare_context,
             home=s.data_dir / "browser-home",
             on_crash=self._crashed,
         )
