@@ -7,8 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,8 +14,7 @@ import httpx
 from foundry_relay.store import Store
 
 from .conftest import remember_secret
-
-CLI = [sys.executable, "-m", "foundry_relay.cli"]
+from .processes import CLI, spawn_listening
 
 
 def run(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -83,30 +80,20 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
 
 
 def test_serve_port_zero_logs_port_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    env = {**os.environ, "LOG_LEVEL": "INFO", "ALLOW_HEADLESS": "false"}
-    proc = subprocess.Popen(
-        [*CLI, "serve", "--port", "0", "--data-dir", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
+    proc, url, _ = spawn_listening(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path),
+        env={"LOG_LEVEL": "INFO", "ALLOW_HEADLESS": "false"},
     )
-    assert proc.stdout is not None
-    url = None
-    deadline = time.time() + 30
-    lines = []
-    while time.time() < deadline and url is None:
-        line = proc.stdout.readline()
-        lines.append(line)
-        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
-        if match:
-            url = match.group(1)
-    assert url is not None, "".join(lines)
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
     assert httpx.get(url + "/api/status").json()["status"] == "ok"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
-    rest = proc.stdout.read()
-    assert "stopped" in rest
+    assert proc.stdout is not None
+    assert "stopped" in proc.stdout.read()
 
 
 def test_bad_setting_is_a_clear_error(tmp_path: Path) -> None:
@@ -132,34 +119,21 @@ def test_every_setting_is_a_serve_option() -> None:
 
 
 def test_simulate_command_serves_on_port_zero(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [
-            *CLI,
-            "simulate",
-            "--port",
-            "0",
-            "--no-active-world",
-            "--world",
-            "w1:World One:pf2e",
-            "--user",
-            "Boss:pw:4",
-            "--foundry-version",
-            "14",
-            "--slow-pages",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    proc, url, _ = spawn_listening(
+        "simulate",
+        "--port",
+        "0",
+        "--no-active-world",
+        "--world",
+        "w1:World One:pf2e",
+        "--user",
+        "Boss:pw:4",
+        "--foundry-version",
+        "14",
+        "--slow-pages",
+        "0",
     )
-    assert proc.stdout is not None
     try:
-        url = None
-        deadline = time.time() + 30
-        while time.time() < deadline and url is None:
-            match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-            url = match.group(1) if match else None
-        assert url is not None
         status = httpx.get(url + "/api/status").json()
         assert status["active"] is False and status["version"].startswith("14.")
         page = httpx.get(url + "/setup").text
@@ -172,20 +146,15 @@ def test_simulate_command_serves_on_port_zero(tmp_path: Path) -> None:
 
 
 def test_json_log_format(tmp_path: Path) -> None:
-    env = {**os.environ, "LOG_FORMAT": "json", "ALLOW_HEADLESS": "false"}
-    proc = subprocess.Popen(
-        [*CLI, "serve", "--port", "0", "--data-dir", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
+    proc, _, line = spawn_listening(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path),
+        env={"LOG_FORMAT": "json", "ALLOW_HEADLESS": "false"},
     )
-    assert proc.stdout is not None
     try:
-        line = ""
-        deadline = time.time() + 30
-        while time.time() < deadline and "listening on" not in line:
-            line = proc.stdout.readline()
         record = json.loads(line)
         assert record["level"] == "INFO" and "listening on" in record["message"]
         assert record["logger"] == "foundry_relay.cli" and record["time"].endswith("Z")

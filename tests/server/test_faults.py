@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from foundry_relay.simulator import Faults, SimConfig, SimUser, run_simulator
 from foundry_relay.store import Store
 
 from ..conftest import RelayFactory, remember_secret
+from ..processes import spawn_listening
 from .headless_helpers import GM_PASSWORD, client, headless_stack, nothing_left, wait_until
 
 
@@ -86,33 +86,16 @@ async def test_browser_sigkill_with_five_sessions(relay_factory: RelayFactory) -
         nothing_left(relay)
 
 
-def _serve(data: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "LOG_LEVEL": "INFO", "SESSION_RATE_LIMIT": "0"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "foundry_relay.cli",
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
+def _serve(data: Path) -> tuple[subprocess.Popen[str], str]:
+    proc, url, _ = spawn_listening(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(data),
+        env={"LOG_LEVEL": "INFO", "SESSION_RATE_LIMIT": "0"},
     )
-    assert proc.stdout is not None
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if "listening on " in line:
-            return proc, line.split("listening on ")[1].split()[0]
-    proc.kill()
-    raise AssertionError("the relay did not start")
+    return proc, url
 
 
 async def _two_sessions(url: str, key: str, sim_url: str) -> list[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
+from .app import json_response, read_json_body, require_key, wait_disconnect
 from .headless import HeadlessService
 from .state import RelayState
 
@@ -32,29 +32,11 @@ def _headless(request: Request) -> HeadlessService:
     return state.headless
 
 
-def _require_key(request: Request) -> ApiKey:
-    from .app import require_key
-
-    return require_key(request, request.headers.get("x-api-key"))
-
-
-def _json(payload: Any, status: int = 200) -> Response:
-    from .app import json_response
-
-    return json_response(payload, status)
-
-
 def install_session_routes(app: FastAPI) -> None:
-    from .app import _api_key_header, read_json_body, wait_disconnect
 
-    security = [Depends(_api_key_header)]
-
-    @app.post(
-        "/session-handshake", tags=["sessions"], dependencies=security, response_class=Response
-    )
-    async def session_handshake(request: Request) -> Response:
+    @app.post("/session-handshake", tags=["sessions"], response_class=Response)
+    async def session_handshake(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         """Start a headless session: get a one-time token, a public key and a nonce."""
-        key = _require_key(request)
         service = _headless(request)
         h = request.headers
         result = await service.handshake(
@@ -63,12 +45,11 @@ def install_session_routes(app: FastAPI) -> None:
             username=h.get("x-username"),
             world_name=h.get("x-world-name"),
         )
-        return _json(result)
+        return json_response(result)
 
     @app.post(
         "/start-session",
         tags=["sessions"],
-        dependencies=security,
         response_class=Response,
         openapi_extra={
             "requestBody": {
@@ -77,9 +58,8 @@ def install_session_routes(app: FastAPI) -> None:
             }
         },
     )
-    async def start_session(request: Request) -> Response:
+    async def start_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         """Launch the headless browser; returns when the module has connected."""
-        key = _require_key(request)
         service = _headless(request)
         body = await read_json_body(request, 64 * 1024)
         launch = asyncio.ensure_future(service.start_session(key, body))
@@ -95,13 +75,12 @@ def install_session_routes(app: FastAPI) -> None:
                 await launch
             except (asyncio.CancelledError, RelayError):
                 pass
-            return _json({"error": "caller disconnected", "code": "LAUNCH_CANCELLED"}, 409)
-        return _json(launch.result())
+            return json_response({"error": "caller disconnected", "code": "LAUNCH_CANCELLED"}, 409)
+        return json_response(launch.result())
 
-    @app.delete("/end-session", tags=["sessions"], dependencies=security, response_class=Response)
-    async def end_session(request: Request) -> Response:
+    @app.delete("/end-session", tags=["sessions"], response_class=Response)
+    async def end_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         """End one of the caller's sessions (query ``sessionId`` or JSON body)."""
-        key = _require_key(request)
         service = _headless(request)
         session_id = request.query_params.get("sessionId")
         if not session_id:
@@ -113,34 +92,33 @@ def install_session_routes(app: FastAPI) -> None:
         if not session_id:
             raise BadRequest("sessionId is required")
         await service.end(key, session_id)
-        return _json({"status": "ok", "message": "Session ended"})
+        return json_response({"status": "ok", "message": "Session ended"})
 
-    @app.get("/session", tags=["sessions"], dependencies=security, response_class=Response)
-    async def list_sessions(request: Request) -> Response:
+    @app.get("/session", tags=["sessions"], response_class=Response)
+    async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         """The caller's active and pending sessions."""
-        key = _require_key(request)
-        return _json(_headless(request).list_sessions(key))
+        return json_response(_headless(request).list_sessions(key))
 
     @app.get(
         "/session/{session_id}/log",
         tags=["sessions"],
-        dependencies=security,
         response_class=Response,
     )
-    async def session_log(session_id: str, request: Request) -> Response:
+    async def session_log(
+        session_id: str, request: Request, key: ApiKey = Depends(require_key)
+    ) -> Response:
         """Stage timeline, failure and captured console lines of one of the caller's sessions."""
-        key = _require_key(request)
-        return _json(_headless(request).session_log(key, session_id))
+        return json_response(_headless(request).session_log(key, session_id))
 
     @app.get(
         "/session/{session_id}/screenshot",
         tags=["sessions"],
-        dependencies=security,
         response_class=Response,
         responses={200: {"content": {"image/png": {}}}},
     )
-    async def session_screenshot(session_id: str, request: Request) -> Response:
+    async def session_screenshot(
+        session_id: str, request: Request, key: ApiKey = Depends(require_key)
+    ) -> Response:
         """PNG of the failing page, or of the live page of an active session."""
-        key = _require_key(request)
         png = await _headless(request).screenshot(key, session_id)
         return Response(png, media_type="image/png")
