@@ -320,12 +320,11 @@ def _parse_user(spec: str) -> Any:
 def simulate(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one.")] = 30000,
-    relay_url: Annotated[
+    paired_with: Annotated[
         str | None,
-        typer.Option(help="Relay WebSocket URL for the module (else only a seeded one is used)."),
-    ] = None,
-    relay_token: Annotated[
-        str | None, typer.Option(help="Connection token the module sends when none is seeded.")
+        typer.Option(
+            help="Start the world paired with this relay URL (ws://host:port); default: unpaired."
+        ),
     ] = None,
     world: Annotated[
         list[str] | None, typer.Option(help="ID[:TITLE[:SYSTEM]]; repeat for several.")
@@ -341,7 +340,19 @@ def simulate(
     ] = False,
     foundry_version: Annotated[int, typer.Option(help="Major version: 12, 13 or 14.")] = 13,
     launch_delay: Annotated[float, typer.Option(help="World launch time in seconds.")] = 0.5,
-    client_id: Annotated[str | None, typer.Option(help="Fixed module clientId.")] = None,
+    client_id: Annotated[
+        str | None, typer.Option(help="The paired world's clientId (with --paired-with).")
+    ] = None,
+    sim_data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Keep the worlds' settings (pairing) in this folder."),
+    ] = None,
+    no_module: Annotated[
+        bool, typer.Option("--no-module", help="The world lacks the foundry-rest-api module.")
+    ] = False,
+    module_connect_delay: Annotated[
+        float, typer.Option(help="Seconds after 'ready' before the module connects.")
+    ] = 1.0,
     slow_pages: Annotated[float, typer.Option(help="Fault: seconds added to pages.")] = 0.0,
     launch_never_completes: Annotated[
         bool, typer.Option("--launch-never-completes", help="Fault: world launch hangs.")
@@ -368,9 +379,11 @@ def simulate(
         admin_password=admin_password,
         foundry_version=foundry_version,
         launch_delay=launch_delay,
-        relay_url=relay_url,
-        relay_token=relay_token,
+        paired_with=paired_with,
         client_id=client_id,
+        data_dir=sim_data_dir,
+        module_installed=not no_module,
+        module_connect_delay=module_connect_delay,
         faults=Faults(
             slow_pages=slow_pages,
             launch_never_completes=launch_never_completes,
@@ -398,11 +411,12 @@ async def _simulate(config: Any, host: str, port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with run_simulator(config, host=host, port=port) as sim:
         log.info(
-            "Foundry simulator (v%d) listening on %s; worlds: %s; active: %s",
+            "Foundry simulator (v%d) listening on %s; worlds: %s; active: %s; %s",
             config.foundry_version,
             sim.url,
             ", ".join(w.id for w in config.worlds),
             config.active_world or "none (setup screen)",
+            f"paired with {config.paired_with}" if config.paired_with else "unpaired",
         )
         await stop.wait()
 

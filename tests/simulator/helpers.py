@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
 
 @dataclass
@@ -27,6 +28,14 @@ class StandInRelay:
     peers: list[Peer] = field(default_factory=list)
     close_with: tuple[int, str] | None = None  # close every new socket after its auth frame
     connected: asyncio.Event = field(default_factory=asyncio.Event)
+    # Plain HTTP: the module's GET /api/clients/{id}/active probe (paths recorded).
+    active_status: int = 404
+    probes: list[str] = field(default_factory=list)
+
+    @property
+    def auth_frames(self) -> list[dict[str, Any]]:
+        """Every auth frame this relay ever received (a token sent here has left)."""
+        return [p.auth for p in self.peers if p.auth is not None]
 
     async def request(self, peer: Peer, frame: dict[str, Any]) -> dict[str, Any]:
         await peer.conn.send(json.dumps(frame))
@@ -58,7 +67,18 @@ async def stand_in_relay() -> AsyncIterator[StandInRelay]:
         except Exception:
             pass
 
-    async with serve(handler, "127.0.0.1", 0) as server:
+    def http(conn: ServerConnection, request: Request) -> Response | None:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        relay.probes.append(request.path)
+        body = '{"active": false}' if relay.active_status == 200 else '{"error": "unknown"}'
+        response = conn.respond(relay.active_status, body)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    async with serve(handler, "127.0.0.1", 0, process_request=http) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         relay.url = f"ws://127.0.0.1:{port}"
         yield relay

@@ -22,10 +22,13 @@ from foundry_relay.simulator import (
 
 from .helpers import login_with_form, stand_in_relay
 
-SEED = """
-localStorage.setItem('foundry-rest-api.connectionToken', JSON.stringify(%s));
-localStorage.setItem('foundry-rest-api.wsRelayUrl', JSON.stringify(%s));
-"""
+# The connection token is a client setting: this browser's localStorage.
+SEED = "localStorage.setItem('foundry-rest-api.connectionToken', JSON.stringify(%s));"
+
+
+def paired(relay_url: str, **kwargs: Any) -> SimConfig:
+    """A simulator whose world is paired with ``relay_url`` (world settings on the server)."""
+    return SimConfig(paired_with=relay_url, module_connect_delay=0.05, **kwargs)
 
 
 @pytest.mark.parametrize("major", [12, 13, 14])
@@ -204,8 +207,8 @@ async def test_logged_in_user_is_disabled_until_its_page_closes(browser: Any) ->
 
 
 async def test_module_auth_frame_query_and_request_types(context: Any) -> None:
-    async with stand_in_relay() as relay, run_simulator() as sim:
-        await context.add_init_script(SEED % (json.dumps("frt_seeded"), json.dumps(relay.url)))
+    async with stand_in_relay() as relay, run_simulator(paired(relay.url)) as sim:
+        await context.add_init_script(SEED % json.dumps("frt_seeded"))
         page = await context.new_page()
         await login_with_form(page, sim.url)
         await asyncio.wait_for(relay.connected.wait(), 10)
@@ -285,11 +288,11 @@ async def test_module_auth_frame_query_and_request_types(context: Any) -> None:
 
 
 async def test_module_stops_after_1008_and_forgets_token(context: Any) -> None:
-    async with stand_in_relay() as relay, run_simulator() as sim:
+    async with stand_in_relay() as relay, run_simulator(paired(relay.url)) as sim:
         relay.close_with = (1008, "Authentication failed")
         await context.add_init_script(
             "if (!sessionStorage.getItem('seeded')) {"
-            + SEED % (json.dumps("frt_bad"), json.dumps(relay.url))
+            + SEED % json.dumps("frt_bad")
             + "sessionStorage.setItem('seeded', '1');}"
         )
         page = await context.new_page()
@@ -298,20 +301,21 @@ async def test_module_stops_after_1008_and_forgets_token(context: Any) -> None:
         assert len(relay.peers) == 1
         state = await page.evaluate("() => window.__module.status")
         assert state == "unpaired"
-        assert (
-            await page.evaluate("() => localStorage.getItem('foundry-rest-api.connectionToken')")
-            is None
-        )
+        token = await page.evaluate("() => game.settings.get('foundry-rest-api', 'connectionToken')")
+        assert token == ""
 
 
 async def test_module_only_for_a_full_gm(context: Any) -> None:
     async with (
         stand_in_relay() as relay,
         run_simulator(
-            SimConfig(users=[SimUser("Gamemaster", "gm-password", 4), SimUser("Assistant", "a", 3)])
+            paired(
+                relay.url,
+                users=[SimUser("Gamemaster", "gm-password", 4), SimUser("Assistant", "a", 3)],
+            )
         ) as sim,
     ):
-        await context.add_init_script(SEED % (json.dumps("t"), json.dumps(relay.url)))
+        await context.add_init_script(SEED % json.dumps("t"))
         page = await context.new_page()
         await login_with_form(page, sim.url, "Assistant", "a")
         await asyncio.sleep(0.5)
@@ -364,9 +368,9 @@ async def test_fault_launch_never_completes() -> None:
 async def test_fault_module_never_connects(context: Any) -> None:
     async with (
         stand_in_relay() as relay,
-        run_simulator(SimConfig(faults=Faults(module_never_connects=True))) as sim,
+        run_simulator(paired(relay.url, faults=Faults(module_never_connects=True))) as sim,
     ):
-        await context.add_init_script(SEED % (json.dumps("t"), json.dumps(relay.url)))
+        await context.add_init_script(SEED % json.dumps("t"))
         page = await context.new_page()
         await login_with_form(page, sim.url)
         await asyncio.sleep(1.0)
@@ -377,8 +381,8 @@ async def test_fault_module_never_connects(context: Any) -> None:
 @pytest.mark.parametrize("reconnect", [True, False])
 async def test_fault_module_drops_after_n_seconds(context: Any, reconnect: bool) -> None:
     faults = Faults(module_drop_after=0.3, module_reconnect=reconnect)
-    async with stand_in_relay() as relay, run_simulator(SimConfig(faults=faults)) as sim:
-        await context.add_init_script(SEED % (json.dumps("t"), json.dumps(relay.url)))
+    async with stand_in_relay() as relay, run_simulator(paired(relay.url, faults=faults)) as sim:
+        await context.add_init_script(SEED % json.dumps("t"))
         page = await context.new_page()
         await login_with_form(page, sim.url)
         await asyncio.sleep(2.5)
@@ -409,3 +413,144 @@ async def test_faults_can_be_switched_at_runtime() -> None:
             started = time.monotonic()
             await http.get("/join")
             assert time.monotonic() - started >= 0.4
+
+
+# -- the module's settings, as the real module keeps them ---------------------------------------
+
+
+async def _module_status(page: Any, *, settle: str = "connected|unpaired|url-mismatch|no-token"):
+    await page.wait_for_function(
+        "(re) => window.__module && new RegExp('^(' + re + ')$').test(window.__module.status)",
+        arg=settle,
+        timeout=10_000,
+    )
+    return await page.evaluate("() => window.__module.status")
+
+
+async def test_unpaired_world_never_connects_anywhere(context: Any) -> None:
+    async with stand_in_relay() as relay, run_simulator(SimConfig(module_connect_delay=0)) as sim:
+        # Even a token and a relay URL in localStorage change nothing: the relay URL and the
+        # clientId are world settings, which live on the server.
+        await context.add_init_script(
+            SEED % json.dumps("frt_x")
+            + "localStorage.setItem('foundry-rest-api.wsRelayUrl', %s);" % json.dumps(relay.url)
+        )
+        page = await context.new_page()
+        await login_with_form(page, sim.url)
+        assert await _module_status(page) == "unpaired"
+        settings = await page.evaluate(
+            "() => ['wsRelayUrl', 'clientId', 'pairedRelayUrl'].map("
+            "k => game.settings.get('foundry-rest-api', k))"
+        )
+        assert settings == ["wss://foundryrestapi.com", "", ""]
+        assert relay.peers == [] and relay.probes == []
+
+
+async def test_world_settings_live_on_the_server_and_persist(context: Any, tmp_path: Any) -> None:
+    config = SimConfig(module_connect_delay=0, data_dir=tmp_path)
+    async with run_simulator(config) as sim:
+        page = await context.new_page()
+        await login_with_form(page, sim.url)
+        await page.evaluate(
+            "() => game.settings.set('foundry-rest-api', 'clientId', 'fvtt_0123456789abcdef')"
+        )
+        assert sim.state.world_setting("test-world", "clientId") == "fvtt_0123456789abcdef"
+        # Not in this browser's storage: another browser of the world sees it too.
+        assert await page.evaluate("() => localStorage.length") == 0
+    async with run_simulator(SimConfig(module_connect_delay=0, data_dir=tmp_path)) as sim:
+        assert sim.state.world_setting("test-world", "clientId") == "fvtt_0123456789abcdef"
+        other = await context.browser.new_context()
+        try:
+            page = await other.new_page()
+            await login_with_form(page, sim.url)
+            value = await page.evaluate("() => game.settings.get('foundry-rest-api', 'clientId')")
+            assert value == "fvtt_0123456789abcdef"
+        finally:
+            await other.close()
+
+
+async def test_players_cannot_write_world_settings() -> None:
+    async with run_simulator() as sim:
+        user_id = sim.state.user_by_name("Player").id
+        async with httpx.AsyncClient(base_url=sim.url) as http:
+            await http.get("/join")
+            await http.post("/join", json={"action": "join", "userid": user_id, "password": ""})
+            r = await http.post(
+                "/api/settings", json={"key": "foundry-rest-api.clientId", "value": "x"}
+            )
+            assert r.status_code == 403
+        assert sim.state.world_setting("test-world", "clientId") == ""
+
+
+@pytest.mark.parametrize("known", [False, True])
+async def test_no_token_probes_and_a_404_clears_the_pairing(context: Any, known: bool) -> None:
+    async with stand_in_relay() as relay, run_simulator(paired(relay.url)) as sim:
+        relay.active_status = 200 if known else 404
+        page = await context.new_page()
+        await login_with_form(page, sim.url)
+        status = await _module_status(page)
+        client_id = client_id_for("test-world")
+        assert relay.probes == [f"/api/clients/{client_id}/active"]
+        assert relay.peers == []  # no token: never connects
+        if known:
+            assert status == "no-token"
+            assert sim.state.world_setting("test-world", "clientId") == client_id
+        else:
+            assert status == "unpaired"
+            assert sim.state.world_setting("test-world", "clientId") == ""
+            assert sim.state.world_setting("test-world", "pairedRelayUrl") == ""
+
+
+async def test_paired_url_mismatch_refuses_to_connect(context: Any) -> None:
+    async with stand_in_relay() as relay, run_simulator(paired(relay.url)) as sim:
+        sim.state.set_setting(
+            "test-world", "", "foundry-rest-api.pairedRelayUrl", "wss://elsewhere.example"
+        )
+        await context.add_init_script(SEED % json.dumps("frt_x"))
+        page = await context.new_page()
+        await login_with_form(page, sim.url)
+        assert await _module_status(page) == "url-mismatch"
+        assert relay.peers == []
+
+
+async def test_first_success_pins_the_paired_relay_url(context: Any) -> None:
+    async with stand_in_relay() as relay, run_simulator(paired(relay.url)) as sim:
+        sim.state.set_setting("test-world", "", "foundry-rest-api.pairedRelayUrl", "")
+        await context.add_init_script(SEED % json.dumps("frt_x"))
+        page = await context.new_page()
+        await login_with_form(page, sim.url)
+        assert await _module_status(page) == "connected"
+        await page.wait_for_function(
+            "() => game.settings.get('foundry-rest-api', 'pairedRelayUrl') !== ''"
+        )
+        assert sim.state.world_setting("test-world", "pairedRelayUrl") == relay.url
+
+
+@pytest.mark.parametrize("code", [4001, 4002])
+async def test_close_codes_that_clear_the_token(context: Any, code: int) -> None:
+    async with stand_in_relay() as relay, run_simulator(paired(relay.url)) as sim:
+        relay.close_with = (code, "Refused")
+        await context.add_init_script(
+            "if (!sessionStorage.getItem('seeded')) {"
+            + SEED % json.dumps("frt_x")
+            + "sessionStorage.setItem('seeded', '1');}"
+        )
+        page = await context.new_page()
+        await login_with_form(page, sim.url)
+        await page.wait_for_function("() => window.__module.status === 'unpaired'")
+        token = await page.evaluate("() => game.settings.get('foundry-rest-api', 'connectionToken')")
+        assert token == "" and len(relay.peers) == 1
+
+
+async def test_world_without_the_module(context: Any) -> None:
+    async with run_simulator(SimConfig(module_installed=False)) as sim:
+        page = await context.new_page()
+        await login_with_form(page, sim.url)
+        result = await page.evaluate(
+            """() => { let error = null;
+              try { game.settings.get('foundry-rest-api', 'clientId'); } catch (e) { error = e.message; }
+              return {module: game.modules.get('foundry-rest-api') ?? null, error,
+                      loaded: !!window.__module}; }"""
+        )
+        assert result["module"] is None and result["loaded"] is False
+        assert "not a registered game setting" in result["error"]

@@ -27,7 +27,7 @@ from starlette.responses import (
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .world import SimConfig, SimState, client_id_for, world_data
+from .world import MODULE_ID, WORLD_SETTINGS, SimConfig, SimState, world_data
 
 log = logging.getLogger(__name__)
 
@@ -237,19 +237,39 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
                 {"id": u.id, "name": u.name, "role": u.role, "active": state.user_active(u.id)}
                 for u in cfg.users
             ],
-            "relay": {
-                "url": cfg.relay_url,
-                "token": cfg.relay_token,
-                "clientId": client_id_for(
-                    world.id, cfg.client_id, user.id if cfg.client_id_per_user else None
-                ),
+            "worldSettings": state.settings_for(world.id, user.id),
+            "module": {
+                "id": MODULE_ID,
+                "installed": cfg.module_installed,
+                "connectDelay": cfg.module_connect_delay,
+                "pairPollInterval": cfg.pair_poll_interval,
             },
             "faults": cfg.faults.as_json(),
             "documents": world_data(world),
         }
-        return HTMLResponse(
-            _page(world.title, "vtt game", data, '<script src="static/module.js"></script>')
-        )
+        module = '<script src="static/module.js"></script>' if cfg.module_installed else ""
+        return HTMLResponse(_page(world.title, "vtt game", data, module))
+
+    async def settings_post(request: Request) -> Response:
+        """Stand-in for Foundry's setting update over its socket: a GM writes a world setting,
+        which the server keeps in the world's database."""
+        world = state.world(state.active_world)
+        user = state.user_by_id(state.logins.get(session_of(request) or "", ""))
+        if world is None or user is None:
+            return JSONResponse({"error": "not logged in"}, status_code=401)
+        if user.role < 3:
+            return JSONResponse({"error": "SETTINGS.ErrorPermission"}, status_code=403)
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"error": "invalid JSON"}, status_code=400)
+        key = body.get("key") if isinstance(body, dict) else None
+        if not isinstance(key, str) or key not in WORLD_SETTINGS:
+            return JSONResponse({"error": f"{key!r} is not a world setting"}, status_code=400)
+        if not state.config.module_installed:
+            return JSONResponse({"error": f"{key} is not a registered setting"}, status_code=400)
+        state.set_setting(world.id, user.id, key, body.get("value"))
+        return JSONResponse({"key": key, "value": body.get("value")})
 
     async def game_socket(ws: WebSocket) -> None:
         user_id = state.logins.get(ws.cookies.get(COOKIE, ""))
@@ -286,6 +306,7 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
             Route("/join", join_page, methods=["GET"]),
             Route("/join", join_post, methods=["POST"]),
             Route("/game", game_page),
+            Route("/api/settings", settings_post, methods=["POST"]),
             Route("/static/{name}", static),
             WebSocketRoute("/socket", game_socket),
         ]

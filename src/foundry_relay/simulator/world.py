@@ -7,11 +7,27 @@ handed to the ``/game`` page, whose simulated module answers the relay's request
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 GM_ROLE = 4
+MODULE_ID = "foundry-rest-api"
+# The real module's default relay URL (its connection dialog's DEFAULT_RELAY_URL).
+DEFAULT_RELAY_URL = "wss://foundryrestapi.com"
+# The module's world-scope settings: stored by the server in the world's database, never in
+# localStorage. (connectionToken is client scope: each browser keeps its own in localStorage.)
+WORLD_SETTINGS: dict[str, Any] = {
+    f"{MODULE_ID}.wsRelayUrl": DEFAULT_RELAY_URL,
+    f"{MODULE_ID}.clientId": "",
+    f"{MODULE_ID}.pairedRelayUrl": "",
+    f"{MODULE_ID}.serverFingerprint": "",
+}
 
 
 def stable_id(*parts: str, length: int = 16) -> str:
@@ -89,12 +105,20 @@ class SimConfig:
     active_world: str | None = "test-world"
     foundry_version: int = 13
     launch_delay: float = 0.5
-    relay_url: str | None = None
-    relay_token: str | None = None
-    client_id: str | None = None
-    # Real Foundry has one module clientId per world; load tests with many GMs in one world
-    # need one per user so each session is its own client.
+    # The world's pairing at start-up: None = never paired (no clientId: the module stays
+    # offline), else the relay URL it is paired with (wsRelayUrl = pairedRelayUrl = this).
+    paired_with: str | None = None
+    client_id: str | None = None  # the paired world's clientId (default: stable per world)
+    # Real Foundry keeps the module's world settings once per world; load tests with many GMs
+    # in one world keep them per user instead, so that each session is its own client.
     client_id_per_user: bool = False
+    module_installed: bool = True  # foundry-rest-api installed and enabled in the world
+    # The real module connects 1 s after the "ready" hook (module.ts).
+    module_connect_delay: float = 1.0
+    # How often the connection panel polls a browser pairing request (the module: 3 s).
+    pair_poll_interval: float = 3.0
+    # World settings survive page loads always, and simulator restarts with a data folder.
+    data_dir: Path | None = None
     faults: Faults = field(default_factory=Faults)
 
     @property
@@ -202,6 +226,72 @@ class SimState:
         self.admin_sessions: set[str] = set()
         self.logins: dict[str, str] = {}  # session cookie -> user id
         self.open_pages: dict[str, int] = {}  # user id -> open game sockets
+        # settings scope (world id, or world id/user id) -> world-scope settings
+        self.world_settings: dict[str, dict[str, Any]] = self._load_settings()
+        if config.paired_with:
+            for world in config.worlds:
+                scopes = (
+                    [f"{world.id}/{u.id}" for u in config.users]
+                    if config.client_id_per_user
+                    else [world.id]
+                )
+                for scope in scopes:
+                    user_id = scope.split("/", 1)[1] if "/" in scope else None
+                    self.world_settings.setdefault(scope, {}).update(
+                        {
+                            f"{MODULE_ID}.wsRelayUrl": config.paired_with,
+                            f"{MODULE_ID}.pairedRelayUrl": config.paired_with,
+                            f"{MODULE_ID}.clientId": client_id_for(
+                                world.id, config.client_id, user_id
+                            ),
+                        }
+                    )
+            self._save_settings()
+
+    # -- world settings ---------------------------------------------------------------------------
+
+    def settings_scope(self, world_id: str, user_id: str) -> str:
+        return f"{world_id}/{user_id}" if self.config.client_id_per_user else world_id
+
+    def settings_for(self, world_id: str, user_id: str) -> dict[str, Any]:
+        """The module's world settings as the page sees them (defaults filled in)."""
+        stored = self.world_settings.get(self.settings_scope(world_id, user_id), {})
+        return {**WORLD_SETTINGS, **stored}
+
+    def set_setting(self, world_id: str, user_id: str, key: str, value: Any) -> None:
+        scope = self.settings_scope(world_id, user_id)
+        self.world_settings.setdefault(scope, {})[key] = value
+        self._save_settings()
+
+    def world_setting(self, world_id: str, key: str, user_id: str | None = None) -> Any:
+        """One world setting (``key`` without the module prefix), for tests."""
+        scope = f"{world_id}/{user_id}" if self.config.client_id_per_user and user_id else world_id
+        full = f"{MODULE_ID}.{key}"
+        return self.world_settings.get(scope, {}).get(full, WORLD_SETTINGS.get(full))
+
+    def _settings_file(self) -> Path | None:
+        d = self.config.data_dir
+        return d / "world-settings.json" if d is not None else None
+
+    def _load_settings(self) -> dict[str, dict[str, Any]]:
+        path = self._settings_file()
+        if path is None or not path.exists():
+            return {}
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            log.warning("ignoring an unreadable %s", path)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save_settings(self) -> None:
+        path = self._settings_file()
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.world_settings, indent=1), "utf-8")
+        tmp.replace(path)
 
     @staticmethod
     def new_session() -> str:

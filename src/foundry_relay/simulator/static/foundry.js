@@ -148,6 +148,8 @@
 
   function renderGame() {
     const user = PAGE.user;
+    const MODULE = PAGE.module || { id: "foundry-rest-api", installed: false };
+    const worldSettings = { ...(PAGE.worldSettings || {}) };
     const game = {
       ready: false,
       version: PAGE.version,
@@ -158,8 +160,43 @@
       user: { id: user.id, name: user.name, role: user.role, isGM: user.role >= 3 },
       users: PAGE.users.map((u) => ({ ...u, isGM: u.role >= 3 })),
       settings: {
-        get(ns, key) { return clientSetting(ns, key); },
-        set(ns, key, value) { localStorage.setItem(`${ns}.${key}`, JSON.stringify(value)); return value; },
+        /* World-scope settings come from the server (the world's database); everything else
+         * is client scope, kept in this browser's localStorage. Like Foundry, a setting of a
+         * module that is not installed is not registered. */
+        get(ns, key) {
+          const full = `${ns}.${key}`;
+          if (ns === MODULE.id && !MODULE.installed) {
+            throw new Error(`"${full}" is not a registered game setting`);
+          }
+          if (full in worldSettings) return worldSettings[full];
+          const value = clientSetting(ns, key);
+          return value === undefined && ns === MODULE.id ? "" : value;
+        },
+        async set(ns, key, value) {
+          const full = `${ns}.${key}`;
+          if (ns === MODULE.id && !MODULE.installed) {
+            throw new Error(`"${full}" is not a registered game setting`);
+          }
+          if (full in worldSettings) {
+            const r = await fetch(BASE + "api/settings", {
+              method: "POST", credentials: "same-origin",
+              headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ key: full, value }),
+            });
+            if (!r.ok) throw new Error(`setting ${full} was refused (${r.status})`);
+            worldSettings[full] = value;
+          } else {
+            localStorage.setItem(full, JSON.stringify(value));
+          }
+          Hooks.callAll("updateSetting", { key: full, value });
+          return value;
+        },
+      },
+      modules: {
+        get(id) {
+          return id === MODULE.id && MODULE.installed
+            ? { id, title: "Foundry REST API", active: true } : undefined;
+        },
       },
       socket: null,
     };

@@ -8,6 +8,7 @@
   const NS = "foundry-rest-api";
   const PAGE = window.__page || JSON.parse(document.getElementById("page-data").textContent);
   const PING_INTERVAL_S = 30;
+  const MODULE_CFG = PAGE.module || {};
   const MAX_ATTEMPTS = 20;
 
   const state = {
@@ -107,7 +108,8 @@
     return { id: game.world.id, title: game.world.title, system: game.system.id,
              systemTitle: game.system.title, systemVersion: game.system.version,
              foundryVersion: game.version, generation: game.release.generation,
-             users: game.users.length, clientId: PAGE.relay.clientId, user: game.user.name };
+             users: game.users.length, clientId: game.settings.get(NS, "clientId"),
+             user: game.user.name };
   }
 
   function resolveTarget(msg) {
@@ -211,23 +213,37 @@
   }
 
   /* ------------------------------------------------------------ connection */
+  /* Settings as the real module keeps them: wsRelayUrl, clientId and pairedRelayUrl are world
+   * settings (the server's world database), connectionToken a client setting (localStorage). */
   function setting(key) {
-    const raw = localStorage.getItem(`${NS}.${key}`);
-    if (raw === null) return undefined;
-    try { return JSON.parse(raw); } catch (e) { return raw; }
+    const value = game.settings.get(NS, key);
+    return value === undefined || value === null ? "" : String(value);
   }
+
+  function setSetting(key, value) { return game.settings.set(NS, key, value); }
 
   function send(obj) {
     if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(obj));
   }
 
+  /* ws(s)://host[/path][/relay] -> http(s)://host[/path], as the module's httpBaseFromWsUrl. */
+  function httpBase(wsUrl) {
+    let parsed;
+    try { parsed = new URL(wsUrl); } catch (e) { return null; }
+    if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") return null;
+    let path = parsed.pathname;
+    if (path.endsWith("/relay")) path = path.slice(0, -"/relay".length);
+    const scheme = parsed.protocol === "wss:" ? "https:" : "http:";
+    return `${scheme}//${parsed.host}${path}`.replace(/\/+$/, "");
+  }
+
   function relayEndpoint() {
-    let url = setting("wsRelayUrl") || (PAGE.relay && PAGE.relay.url);
+    let url = setting("wsRelayUrl");
     if (!url) return null;
-    url = String(url).replace(/\/+$/, "");
+    url = url.replace(/\/+$/, "");
     if (!/\/relay$/.test(url)) url += "/relay";
     const q = new URLSearchParams({
-      id: PAGE.relay.clientId, worldId: game.world.id, worldTitle: game.world.title,
+      id: setting("clientId"), worldId: game.world.id, worldTitle: game.world.title,
       foundryVersion: game.version, systemId: game.system.id, systemTitle: game.system.title,
       systemVersion: game.system.version,
     });
@@ -240,11 +256,7 @@
     state.reconnectTimer = setTimeout(connect, delayMs);
   }
 
-  function onOpen(token) {
-    send({ type: "auth", token });
-  }
-
-  function onMessage(ev) {
+  async function onMessage(ev) {
     let msg;
     try { msg = JSON.parse(ev.data); } catch (e) { return; }
     state.received.push(msg.type);
@@ -257,6 +269,8 @@
                                                                  role: u.role, active: !!u.active })) });
       clearInterval(state.pingTimer);
       state.pingTimer = setInterval(() => send({ type: "ping" }), PING_INTERVAL_S * 1000);
+      // The first successful connection pins the relay this world is paired with.
+      if (!setting("pairedRelayUrl")) await setSetting("pairedRelayUrl", setting("wsRelayUrl"));
       const dropAfter = PAGE.faults && PAGE.faults.moduleDropAfter;
       if (dropAfter > 0 && !state.dropped) {
         setTimeout(() => { state.dropped = true; state.ws.close(4000, "Simulated drop"); },
@@ -279,7 +293,7 @@
     }
     if (ev.code === 1000) { state.status = "closed"; return; }
     if (ev.code === 1008 || ev.code === 4001 || ev.code === 4002) {
-      localStorage.removeItem(`${NS}.connectionToken`);
+      setSetting("connectionToken", "");
       state.status = "unpaired";
       state.stopped = true;
       console.warn("foundry-rest-api: the relay refused this world; pair it again");
@@ -294,22 +308,193 @@
   function connect() {
     const endpoint = relayEndpoint();
     if (!endpoint) { state.status = "no-relay"; return; }
-    const stored = setting("connectionToken");
-    const token = stored !== undefined && stored !== null && stored !== "" ? String(stored)
-      : (PAGE.relay && PAGE.relay.token) || "";
+    const token = setting("connectionToken");
     state.status = "connecting";
     state.connects += 1;
     let ws;
-    try { ws = new WebSocket(endpoint); } catch (e) { onClose({ code: 1006, reason: String(e) }); return; }
+    try { ws = new WebSocket(endpoint); } catch (e) {
+      state.errors.push(String(e && e.message || e));
+      onClose({ code: 1006, reason: String(e) });
+      return;
+    }
     state.ws = ws;
-    ws.addEventListener("open", () => onOpen(token));
+    ws.addEventListener("open", () => send({ type: "auth", token }));
     ws.addEventListener("message", onMessage);
     ws.addEventListener("close", onClose);
   }
 
-  Hooks.once("ready", () => {
-    if (!game.user || game.user.role < 4) { state.status = "not-gm"; return; }
-    if (PAGE.faults && PAGE.faults.moduleNeverConnects) { state.status = "disabled"; return; }
+  /* What the released module does once the game is ready: no clientId -> not paired, stay
+   * offline; a pinned relay URL that differs from the configured one -> refuse; no token ->
+   * probe the relay, and forget the world's pairing if the relay never heard of it. */
+  async function start() {
+    const clientId = setting("clientId");
+    const relayUrl = setting("wsRelayUrl");
+    const paired = setting("pairedRelayUrl");
+    if (!clientId) { state.status = "unpaired"; return; }
+    if (paired && paired !== relayUrl) {
+      state.status = "url-mismatch";
+      console.warn(`foundry-rest-api: paired with ${paired}, not ${relayUrl}; pair again`);
+      return;
+    }
+    if (!setting("connectionToken")) {
+      state.status = "no-token";
+      const base = httpBase(relayUrl);
+      if (!base) return;
+      try {
+        const r = await fetch(`${base}/api/clients/${encodeURIComponent(clientId)}/active`);
+        state.probe = r.status;
+        if (r.status === 404) {
+          await setSetting("clientId", "");
+          await setSetting("pairedRelayUrl", "");
+          state.status = "unpaired";
+        }
+      } catch (e) { state.probe = "failed"; }
+      return;
+    }
     connect();
+  }
+
+  /* ------------------------------------------------------------- pairing */
+  /* The connection dialog's calls (connectionDialog.ts), behind a small panel on the page. */
+  function randomFingerprint() {
+    const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let out = "";
+    for (let i = 0; i < 32; i++) out += chars[Math.floor(Math.random() * chars.length)];
+    return out;
+  }
+
+  async function fingerprint() {
+    let fp = setting("serverFingerprint");
+    if (!fp) { fp = randomFingerprint(); await setSetting("serverFingerprint", fp); }
+    return fp;
+  }
+
+  function say(text) {
+    state.panel = text;
+    const el = document.getElementById("rest-api-connection-status");
+    if (el) el.textContent = text;
+  }
+
+  async function exchange(base, code) {
+    const r = await fetch(`${base}/auth/pair`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        code, worldId: game.world.id, worldTitle: game.world.title,
+        serverFingerprint: await fingerprint(), existingClientId: setting("clientId"),
+        serverOrigin: window.location.origin,
+      }),
+    });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) { say(`Pairing failed: ${body.error || r.status}`); return false; }
+    const relayUrl = body.relayUrl || setting("wsRelayUrl");
+    if (body.relayUrl) await setSetting("wsRelayUrl", body.relayUrl);
+    await setSetting("connectionToken", body.token);
+    await setSetting("clientId", body.clientId);
+    await setSetting("pairedRelayUrl", relayUrl);
+    say(`Paired! Client ID: ${body.clientId}`);
+    // The module offers "Reload now?"; the panel takes it.
+    setTimeout(() => window.location.reload(), 100);
+    return true;
+  }
+
+  async function pairWithCode(code) {
+    code = String(code || "").toUpperCase().trim();
+    if (code.length !== 6) { say("Please enter a valid 6-character pairing code."); return false; }
+    const base = httpBase(setting("wsRelayUrl"));
+    if (!base) { say(`Invalid relay URL: ${setting("wsRelayUrl")}`); return false; }
+    try { return await exchange(base, code); } catch (e) { say(`Pairing failed: ${e}`); return false; }
+  }
+
+  async function browserPair() {
+    const base = httpBase(setting("wsRelayUrl"));
+    if (!base) { say(`Invalid relay URL: ${setting("wsRelayUrl")}`); return; }
+    let request;
+    try {
+      const r = await fetch(`${base}/auth/pair-request`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          worldId: game.world.id, worldTitle: game.world.title, systemId: game.system.id,
+          systemTitle: game.system.title, systemVersion: game.system.version,
+          foundryVersion: game.version, serverFingerprint: await fingerprint(),
+        }),
+      });
+      request = await r.json().catch(() => ({}));
+      if (!r.ok) { say(`Pairing failed: ${request.error || r.status}`); return; }
+    } catch (e) { say(`Pairing failed: ${e}`); return; }
+    state.pairRequest = request;
+    if (/^https?:\/\//i.test(request.pairUrl)) window.open(request.pairUrl, "_blank");
+    say("Waiting for approval");
+    const interval = (MODULE_CFG.pairPollInterval || 3) * 1000;
+    const poll = setInterval(async () => {
+      let status;
+      try {
+        const r = await fetch(`${base}/auth/pair-request/${request.code}/status`);
+        if (!r.ok) { clearInterval(poll); say("Pair request not found or expired."); return; }
+        status = await r.json();
+      } catch (e) { return; }  // a network hiccup: keep polling
+      if (status.status === "approved" && status.pairingCode) {
+        clearInterval(poll);
+        await exchange(base, status.pairingCode);
+      } else if (status.status === "denied") {
+        clearInterval(poll); say("Pairing request was denied.");
+      } else if (status.status === "expired" || status.status === "exchanged") {
+        clearInterval(poll); say("Pair request expired. Please try again.");
+      }
+    }, interval);
+  }
+
+  async function unpair() {
+    const token = setting("connectionToken");
+    const base = httpBase(setting("wsRelayUrl"));
+    if (token && base) {
+      try {
+        await fetch(`${base}/api/self-unpair`, {
+          method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token }),
+        });
+      } catch (e) { /* the relay may be offline: forget the token anyway */ }
+    }
+    await setSetting("connectionToken", "");
+    say("Unpaired from relay.");
+  }
+
+  async function setRelayUrl(url) {
+    url = String(url || "").trim();
+    if (httpBase(url) === null) { say("Invalid relay URL. Must start with ws:// or wss://"); return; }
+    await setSetting("wsRelayUrl", url);
+    say(`Relay URL set to ${url}`);
+  }
+
+  function renderPanel() {
+    const box = document.createElement("section");
+    box.id = "rest-api-connection";
+    box.innerHTML = `
+      <h3>REST API Connection</h3>
+      <input type="text" id="rest-api-relay-url-input" placeholder="wss://foundryrestapi.com">
+      <button type="button" id="rest-api-save-url">Edit URL</button>
+      <input type="text" id="rest-api-pairing-code-input" maxlength="6" placeholder="ABC123">
+      <button type="button" id="rest-api-enter-code">Enter Code</button>
+      <button type="button" id="rest-api-browser-pair">Pair</button>
+      <button type="button" id="rest-api-unpair">Unpair</button>
+      <p id="rest-api-connection-status"></p>`;
+    (document.getElementById("sidebar") || document.body).append(box);
+    box.querySelector("#rest-api-relay-url-input").value = setting("wsRelayUrl");
+    box.querySelector("#rest-api-save-url").addEventListener("click", () =>
+      setRelayUrl(box.querySelector("#rest-api-relay-url-input").value));
+    box.querySelector("#rest-api-enter-code").addEventListener("click", () =>
+      pairWithCode(box.querySelector("#rest-api-pairing-code-input").value));
+    box.querySelector("#rest-api-browser-pair").addEventListener("click", () => browserPair());
+    box.querySelector("#rest-api-unpair").addEventListener("click", () => unpair());
+    say(setting("connectionToken") ? `Paired (Client: ${setting("clientId")})` : "Not paired");
+  }
+
+  Object.assign(state, { pairWithCode, browserPair, unpair, setRelayUrl, errors: [] });
+
+  Hooks.once("ready", () => {
+    if (!game.user || !game.user.isGM) { state.status = "not-gm"; return; }
+    renderPanel();
+    if (game.user.role < 4) { state.status = "not-gm"; return; }
+    if (PAGE.faults && PAGE.faults.moduleNeverConnects) { state.status = "disabled"; return; }
+    setTimeout(start, (MODULE_CFG.connectDelay || 0) * 1000);
   });
 })();
