@@ -241,6 +241,8 @@ def serve(
     ] = None,
     handshake_max_pending: Annotated[int | None, typer.Option(help="HANDSHAKE_MAX_PENDING")] = None,
     session_rate_limit: Annotated[int | None, typer.Option(help="SESSION_RATE_LIMIT")] = None,
+    pairing_rate_limit: Annotated[int | None, typer.Option(help="PAIRING_RATE_LIMIT")] = None,
+    probe_rate_limit: Annotated[int | None, typer.Option(help="PROBE_RATE_LIMIT")] = None,
     chrome_path: Annotated[str | None, typer.Option(help="CHROME_PATH")] = None,
     chrome_args: Annotated[
         str | None, typer.Option(help="CHROME_ARGS (extra switches, space-separated)")

@@ -40,6 +40,12 @@ class RelayClientError(Exception):
         self.status = status
         self.body = body or {}
 
+    @property
+    def session_id(self) -> str | None:
+        """The session a failed start created (its log and screenshot stay readable)."""
+        value = self.body.get("sessionId")
+        return value if isinstance(value, str) else None
+
 
 @dataclass(frozen=True)
 class SessionInfo:
@@ -106,6 +112,7 @@ class _Calls:
         world: str | None,
         capture_console: str | None,
         sha1: bool,
+        repair: bool = False,
     ) -> Request:
         encrypted = seal_envelope(
             handshake["publicKey"],
@@ -122,6 +129,8 @@ class _Calls:
             body["worldName"] = world
         if capture_console:
             body["captureBrowserConsole"] = capture_console
+        if repair:
+            body["repair"] = True
         return Request("POST", "/start-session", json=body)
 
     @staticmethod
@@ -302,8 +311,13 @@ class AsyncRelayClient(_Endpoints):
         admin_password: str | None = None,
         capture_console: str | None = None,
         sha1: bool = False,
+        repair: bool = False,
     ) -> SessionInfo:
-        """Handshake, encrypt the password for the relay, start a headless session."""
+        """Handshake, encrypt the password for the relay, start a headless session.
+
+        ``repair=True`` re-pairs a world whose module is paired with another relay (its GMs'
+        own browsers then have to pair again); without it such a world fails with
+        ``WORLD_PAIRED_ELSEWHERE``."""
         hs = await self.handshake(foundry_url=foundry_url, username=username, world=world)
         body = await self.call(
             _Calls.start(
@@ -313,6 +327,7 @@ class AsyncRelayClient(_Endpoints):
                 world=None,
                 capture_console=capture_console,
                 sha1=sha1,
+                repair=repair,
             )
         )
         return SessionInfo(session_id=body["sessionId"], client_id=body["clientId"])
@@ -370,8 +385,13 @@ class RelayClient(_Endpoints):
         admin_password: str | None = None,
         capture_console: str | None = None,
         sha1: bool = False,
+        repair: bool = False,
     ) -> SessionInfo:
-        """Handshake, encrypt the password for the relay, start a headless session."""
+        """Handshake, encrypt the password for the relay, start a headless session.
+
+        ``repair=True`` re-pairs a world whose module is paired with another relay (its GMs'
+        own browsers then have to pair again); without it such a world fails with
+        ``WORLD_PAIRED_ELSEWHERE``."""
         hs = self.handshake(foundry_url=foundry_url, username=username, world=world)
         body = self.call(
             _Calls.start(
@@ -381,6 +401,7 @@ class RelayClient(_Endpoints):
                 world=None,
                 capture_console=capture_console,
                 sha1=sha1,
+                repair=repair,
             )
         )
         return SessionInfo(session_id=body["sessionId"], client_id=body["clientId"])

@@ -21,6 +21,19 @@ def new_connection_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+PAIRING_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def new_pairing_code(length: int = 6) -> str:
+    """A short single-use code a GM types into the module (uppercase letters and digits)."""
+    return "".join(secrets.choice(PAIRING_ALPHABET) for _ in range(length))
+
+
+def new_client_id() -> str:
+    """A module clientId as the established relay mints them: ``fvtt_`` + 16 hex."""
+    return "fvtt_" + secrets.token_hex(8)
+
+
 def new_id() -> str:
     """A short public identifier for a stored key or token (not a secret)."""
     return secrets.token_hex(8)

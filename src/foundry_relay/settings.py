@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     port: int = Field(3010, ge=0, le=65535)
     data_dir: Path = Path("./data")
     allow_headless: bool = True
-    max_headless_sessions: int = Field(2, ge=0)
+    # Per API key; 0 = no per-key cap (as the established relay): the global cap still holds.
+    max_headless_sessions: int = Field(0, ge=0)
     max_total_headless_sessions: int = Field(default_factory=_default_total_sessions, ge=0)
     headless_session_timeout: float = Field(600, ge=0)
     headless_max_lifetime: float = Field(0, ge=0)
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
     handshake_ttl_seconds: float = Field(300, gt=0)
     handshake_max_pending: int = Field(10, ge=0)
     session_rate_limit: int = Field(30, ge=0)
+    # Per client address and minute, for the unauthenticated pairing endpoints (/auth/pair,
+    # /auth/pair-request, /api/self-unpair) and, separately, for status polls and the module's
+    # /api/clients/{id}/active probe. 0 = off.
+    pairing_rate_limit: int = Field(30, ge=0)
+    probe_rate_limit: int = Field(120, ge=0)
     chrome_path: str | None = Field(
         None, validation_alias=AliasChoices("chrome_path", "puppeteer_executable_path")
     )

@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .credentials import hash_secret, new_api_key, new_connection_token, new_id, same_secret
-from .errors import NotFound, StoreError
+from .credentials import (
+    hash_secret,
+    new_api_key,
+    new_connection_token,
+    new_id,
+    new_pairing_code,
+    same_secret,
+)
+from .errors import BadRequest, NotFound, RelayError, StoreError
 
 MIGRATIONS: list[str] = [
     # version 1
@@ -59,7 +66,46 @@ MIGRATIONS: list[str] = [
         end_reason TEXT
     );
     """,
+    # version 2: pairing (SPEC 12). Known clients carry their world; tokens their clientId.
+    """
+    ALTER TABLE known_clients ADD COLUMN world_id TEXT;
+    ALTER TABLE known_clients ADD COLUMN world_title TEXT;
+    ALTER TABLE known_clients ADD COLUMN server_origin TEXT;
+    ALTER TABLE known_clients ADD COLUMN fingerprint TEXT;
+    ALTER TABLE known_clients ADD COLUMN metadata TEXT;
+    CREATE INDEX known_clients_by_world ON known_clients(key_id, world_id);
+    ALTER TABLE connection_tokens ADD COLUMN client_id TEXT;
+    CREATE TABLE pairing_codes (
+        code TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL REFERENCES api_keys(id),
+        client_id TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE pair_requests (
+        code TEXT PRIMARY KEY,
+        world_id TEXT NOT NULL,
+        world_title TEXT NOT NULL,
+        system_id TEXT NOT NULL,
+        system_title TEXT NOT NULL,
+        system_version TEXT NOT NULL,
+        foundry_version TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        upgrade_only INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        key_id TEXT,
+        pairing_code TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    """,
 ]
+
+PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes
+APPROVED_CODE_TTL = 300.0  # the code an approved browser request hands to the module
+PAIR_REQUEST_TTL = 600.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +132,7 @@ class ConnectionToken:
     session_id: str | None
     created_at: float
     revoked_at: float | None
+    client_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -93,9 +140,99 @@ class ConnectionToken:
             "keyId": self.key_id,
             "name": self.name,
             "sessionId": self.session_id,
+            "clientId": self.client_id,
             "createdAt": self.created_at,
             "revoked": self.revoked_at is not None,
         }
+
+
+@dataclass(frozen=True)
+class KnownClient:
+    """A world this key has paired with (or that connected with one of its tokens)."""
+
+    key_id: str
+    client_id: str
+    first_seen: float
+    last_seen: float
+    world_id: str | None
+    world_title: str | None
+    server_origin: str | None
+    fingerprint: str | None
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PairingCode:
+    code: str
+    key_id: str
+    client_id: str | None  # bound: "add this browser to a world already paired"
+    created_at: float
+    expires_at: float
+    used_at: float | None
+
+
+@dataclass(frozen=True)
+class PairRequest:
+    """A browser pairing request (device flow) from a world, waiting for a key holder."""
+
+    code: str
+    world_id: str
+    world_title: str
+    system_id: str
+    system_title: str
+    system_version: str
+    foundry_version: str
+    fingerprint: str
+    client_id: str
+    upgrade_only: bool
+    status: str  # pending | approved | exchanged | denied
+    key_id: str | None
+    pairing_code: str | None
+    created_at: float
+    expires_at: float
+
+    def effective_status(self, now: float) -> str:
+        return "expired" if self.status == "pending" and now >= self.expires_at else self.status
+
+    def as_json(self, now: float) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "worldId": self.world_id,
+            "worldTitle": self.world_title,
+            "systemId": self.system_id,
+            "systemTitle": self.system_title,
+            "systemVersion": self.system_version,
+            "foundryVersion": self.foundry_version,
+            "upgradeOnly": self.upgrade_only,
+            "status": self.effective_status(now),
+            "expiresAt": _iso(self.expires_at),
+        }
+
+
+def _iso(t: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _known(row: sqlite3.Row) -> KnownClient:
+    import json
+
+    try:
+        metadata = json.loads(row["metadata"]) if row["metadata"] else {}
+    except ValueError:
+        metadata = {}
+    return KnownClient(
+        key_id=row["key_id"],
+        client_id=row["client_id"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        world_id=row["world_id"],
+        world_title=row["world_title"],
+        server_origin=row["server_origin"],
+        fingerprint=row["fingerprint"],
+        metadata=metadata if isinstance(metadata, dict) else {},
+    )
 
 
 @dataclass(frozen=True)
@@ -237,7 +374,12 @@ class Store:
     # -- connection tokens ----------------------------------------------------------------------
 
     def create_token(
-        self, key_id: str, name: str = "", *, session_id: str | None = None
+        self,
+        key_id: str,
+        name: str = "",
+        *,
+        session_id: str | None = None,
+        client_id: str | None = None,
     ) -> tuple[ConnectionToken, str]:
         key = self.get_key(key_id)
         if key is None or key.revoked_at is not None:
@@ -250,12 +392,13 @@ class Store:
             session_id=session_id,
             created_at=time.time(),
             revoked_at=None,
+            client_id=client_id,
         )
         with self._tx() as db:
             db.execute(
                 "INSERT INTO connection_tokens"
-                " (id, key_id, name, token_hash, session_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " (id, key_id, name, token_hash, session_id, created_at, client_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     key_id,
@@ -263,12 +406,16 @@ class Store:
                     hash_secret(plaintext),
                     session_id,
                     record.created_at,
+                    client_id,
                 ),
             )
         return record, plaintext
 
     def list_tokens(self, key_id: str | None = None) -> list[ConnectionToken]:
-        sql = "SELECT id, key_id, name, session_id, created_at, revoked_at FROM connection_tokens"
+        sql = (
+            "SELECT id, key_id, name, session_id, created_at, revoked_at, client_id"
+            " FROM connection_tokens"
+        )
         args: tuple[Any, ...] = ()
         if key_id is not None:
             sql += " WHERE key_id = ?"
@@ -290,7 +437,7 @@ class Store:
         digest = hash_secret(plaintext)
         rows = self._query(
             "SELECT t.id, t.key_id, t.name, t.session_id, t.created_at, t.revoked_at,"
-            " t.token_hash FROM connection_tokens t JOIN api_keys k ON k.id = t.key_id"
+            " t.client_id, t.token_hash FROM connection_tokens t JOIN api_keys k ON k.id = t.key_id"
             " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND k.revoked_at IS NULL",
             (digest,),
         )
@@ -316,20 +463,270 @@ class Store:
             self._token_cache[token_id] = bool(rows)
         return bool(rows)
 
-    # -- known clients (for the module's unauthenticated /api/clients/{id}/active probe) -------
+    def is_key_active(self, key_id: str) -> bool:
+        """Checked for sockets of legacy modules (authenticated by the key itself)."""
+        rows = self._query("SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL", (key_id,))
+        return bool(rows)
 
-    def remember_client(self, key_id: str, client_id: str) -> None:
+    def revoke_token_by_plaintext(self, plaintext: str) -> ConnectionToken | None:
+        """Self-unpair: revoke the active token matching ``plaintext``; None if there is none."""
+        found = self.authenticate_token(plaintext)
+        if found is None:
+            return None
+        token, _ = found
+        try:
+            self.revoke_token(token.id)
+        except NotFound:
+            return None
+        return token
+
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes whenever this process or another one (the CLI) commits to the file."""
+        return int(self._query("PRAGMA data_version")[0][0]), self._own_writes
+
+    # -- known clients (SPEC 12; also for the module's /api/clients/{id}/active probe) ----------
+
+    def remember_client(
+        self,
+        key_id: str,
+        client_id: str,
+        *,
+        world_id: str | None = None,
+        world_title: str | None = None,
+        server_origin: str | None = None,
+        fingerprint: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Record or refresh a known client; given fields replace stored ones, others stay."""
+        import json
+
         now = time.time()
+        meta = (
+            json.dumps({k: v for k, v in metadata.items() if v is not None}) if metadata else None
+        )
         with self._tx() as db:
             db.execute(
-                "INSERT INTO known_clients (key_id, client_id, first_seen, last_seen)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT(key_id, client_id)"
-                " DO UPDATE SET last_seen = excluded.last_seen",
-                (key_id, client_id, now, now),
+                "INSERT INTO known_clients (key_id, client_id, first_seen, last_seen, world_id,"
+                " world_title, server_origin, fingerprint, metadata)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key_id, client_id) DO UPDATE SET"
+                " last_seen = excluded.last_seen,"
+                " world_id = COALESCE(excluded.world_id, world_id),"
+                " world_title = COALESCE(excluded.world_title, world_title),"
+                " server_origin = COALESCE(excluded.server_origin, server_origin),"
+                " fingerprint = COALESCE(excluded.fingerprint, fingerprint),"
+                " metadata = COALESCE(excluded.metadata, metadata)",
+                (
+                    key_id,
+                    client_id,
+                    now,
+                    now,
+                    world_id,
+                    world_title,
+                    server_origin,
+                    fingerprint,
+                    meta,
+                ),
             )
 
     def client_known(self, client_id: str) -> bool:
         return bool(self._query("SELECT 1 FROM known_clients WHERE client_id = ?", (client_id,)))
+
+    def known_client(self, key_id: str, client_id: str) -> KnownClient | None:
+        rows = self._query(
+            "SELECT * FROM known_clients WHERE key_id = ? AND client_id = ?", (key_id, client_id)
+        )
+        return _known(rows[0]) if rows else None
+
+    def known_clients(self, key_id: str) -> list[KnownClient]:
+        rows = self._query(
+            "SELECT * FROM known_clients WHERE key_id = ? ORDER BY first_seen", (key_id,)
+        )
+        return [_known(r) for r in rows]
+
+    def find_known_client(
+        self,
+        key_id: str,
+        *,
+        world_id: str | None,
+        server_origin: str | None = None,
+        fingerprint: str | None = None,
+    ) -> KnownClient | None:
+        """The key's known client for a world: same fingerprint first, else same world id on
+        the same server origin (two servers running copies of one world are two clients)."""
+        clients = self.known_clients(key_id)
+        if fingerprint:
+            for c in clients:
+                if c.fingerprint and same_secret(c.fingerprint, fingerprint):
+                    return c
+        if world_id:
+            for c in clients:
+                if c.world_id == world_id and (
+                    server_origin is None or c.server_origin in (None, server_origin)
+                ):
+                    return c
+        return None
+
+    # -- pairing codes and browser pairing requests (SPEC 12) ----------------------------------
+
+    def create_pairing_code(
+        self, key_id: str, *, client_id: str | None = None, ttl: float = PAIRING_CODE_TTL
+    ) -> PairingCode:
+        key = self.get_key(key_id)
+        if key is None or key.revoked_at is not None:
+            raise NotFound(f"no active API key with id {key_id}")
+        now = time.time()
+        for _ in range(10):
+            code = PairingCode(new_pairing_code(6), key_id, client_id, now, now + ttl, None)
+            try:
+                with self._tx() as db:
+                    db.execute("DELETE FROM pairing_codes WHERE expires_at < ?", (now - 86400,))
+                    db.execute(
+                        "INSERT INTO pairing_codes (code, key_id, client_id, created_at,"
+                        " expires_at) VALUES (?, ?, ?, ?, ?)",
+                        (code.code, key_id, client_id, now, code.expires_at),
+                    )
+                return code
+            except sqlite3.IntegrityError:
+                continue  # a collision with a live code: draw again
+        raise StoreError("could not allocate a pairing code")
+
+    def claim_pairing_code(self, code: str, *, world_id: str | None) -> PairingCode:
+        """Mark ``code`` used, atomically: of concurrent claims exactly one succeeds."""
+        now = time.time()
+        with self._tx() as db:
+            rows = list(db.execute("SELECT * FROM pairing_codes WHERE code = ?", (code,)))
+            if not rows:
+                raise NotFound("invalid pairing code", code="PAIRING_CODE_INVALID")
+            found = PairingCode(**dict(rows[0]))
+            if found.used_at is not None:
+                raise RelayError("pairing code has already been used", code="PAIRING_CODE_USED")
+            if found.expires_at <= now:
+                raise RelayError("pairing code has expired", code="PAIRING_CODE_EXPIRED")
+            if found.client_id is None and not world_id:
+                raise BadRequest("worldId is required")
+            cur = db.execute(
+                "UPDATE pairing_codes SET used_at = ? WHERE code = ? AND used_at IS NULL",
+                (now, code),
+            )
+            if cur.rowcount != 1:
+                raise RelayError("pairing code has already been used", code="PAIRING_CODE_USED")
+        key = self.get_key(found.key_id)
+        if key is None or key.revoked_at is not None:
+            raise NotFound("invalid pairing code", code="PAIRING_CODE_INVALID")
+        return found
+
+    def create_pair_request(
+        self, fields: dict[str, Any], *, ttl: float = PAIR_REQUEST_TTL
+    ) -> PairRequest:
+        now = time.time()
+        for _ in range(10):
+            request = PairRequest(
+                code=new_pairing_code(8),
+                world_id=str(fields.get("worldId") or ""),
+                world_title=str(fields.get("worldTitle") or ""),
+                system_id=str(fields.get("systemId") or ""),
+                system_title=str(fields.get("systemTitle") or ""),
+                system_version=str(fields.get("systemVersion") or ""),
+                foundry_version=str(fields.get("foundryVersion") or ""),
+                fingerprint=str(fields.get("serverFingerprint") or ""),
+                client_id=str(fields.get("clientId") or ""),
+                upgrade_only=bool(fields.get("upgradeOnly")),
+                status="pending",
+                key_id=None,
+                pairing_code=None,
+                created_at=now,
+                expires_at=now + ttl,
+            )
+            try:
+                with self._tx() as db:
+                    db.execute("DELETE FROM pair_requests WHERE expires_at < ?", (now - 86400,))
+                    db.execute(
+                        "INSERT INTO pair_requests VALUES"
+                        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            request.code,
+                            request.world_id,
+                            request.world_title,
+                            request.system_id,
+                            request.system_title,
+                            request.system_version,
+                            request.foundry_version,
+                            request.fingerprint,
+                            request.client_id,
+                            int(request.upgrade_only),
+                            request.status,
+                            None,
+                            None,
+                            now,
+                            request.expires_at,
+                        ),
+                    )
+                return request
+            except sqlite3.IntegrityError:
+                continue
+        raise StoreError("could not allocate a pairing request code")
+
+    def get_pair_request(self, code: str) -> PairRequest | None:
+        rows = self._query("SELECT * FROM pair_requests WHERE code = ?", (code,))
+        if not rows:
+            return None
+        values = dict(rows[0])
+        values["upgrade_only"] = bool(values["upgrade_only"])
+        return PairRequest(**values)
+
+    def decide_pair_request(self, code: str, key_id: str, *, approve: bool) -> PairRequest:
+        """Approve (minting the pairing code the module will exchange) or deny a pending
+        request; only a pending, unexpired request can be decided, once."""
+        now = time.time()
+        request = self.get_pair_request(code)
+        if request is None:
+            raise NotFound("pair request not found", code="PAIRING_CODE_INVALID")
+        status = request.effective_status(now)
+        if status == "expired":
+            raise RelayError("pair request has expired", code="PAIRING_CODE_EXPIRED")
+        if status != "pending":
+            raise RelayError(f"pair request is already {status}", code="PAIRING_CODE_USED")
+        pairing: str | None = None
+        if approve and not request.upgrade_only:
+            existing = None
+            if request.client_id and self.known_client(key_id, request.client_id) is not None:
+                existing = request.client_id
+            if existing is None:
+                known = self.find_known_client(
+                    key_id, world_id=request.world_id, fingerprint=request.fingerprint or None
+                )
+                existing = known.client_id if known else None
+            pairing = self.create_pairing_code(
+                key_id, client_id=existing, ttl=APPROVED_CODE_TTL
+            ).code
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE pair_requests SET status = ?, key_id = ?, pairing_code = ?"
+                " WHERE code = ? AND status = 'pending'",
+                ("approved" if approve else "denied", key_id, pairing, code),
+            )
+            if cur.rowcount != 1:
+                raise RelayError("pair request was decided meanwhile", code="PAIRING_CODE_USED")
+        decided = self.get_pair_request(code)
+        assert decided is not None
+        return decided
+
+    def poll_pair_request(self, code: str) -> tuple[PairRequest, str | None]:
+        """The request and, once, the pairing code of an approval (the status becomes
+        ``exchanged`` as it is handed out)."""
+        request = self.get_pair_request(code)
+        if request is None:
+            raise NotFound("pair request not found", code="PAIRING_CODE_INVALID")
+        if request.status != "approved":
+            return request, None
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE pair_requests SET status = 'exchanged' WHERE code = ? AND status ="
+                " 'approved'",
+                (code,),
+            )
+            handed = cur.rowcount == 1
+        return request, (request.pairing_code if handed else None)
 
     # -- session history ------------------------------------------------------------------------
 

@@ -29,8 +29,18 @@ async def headless_stack(
         "module_connect_timeout": 10,
     }
     values.update(overrides)
+    if sim_config is None:
+        # The real module waits 1 s after "ready"; most tests need not.
+        sim_config = SimConfig(module_connect_delay=0.2)
     async with relay_factory(**values) as relay, run_simulator(sim_config) as sim:
         yield relay, sim
+
+
+def paired_client(sim: RunningSimulator, world: str = "test-world") -> str:
+    """The clientId the world's module settings hold (set when the relay paired it)."""
+    value = sim.state.world_setting(world, "clientId")
+    assert isinstance(value, str) and value.startswith("fvtt_") and len(value) == 21, value
+    return value
 
 
 def client(relay: RelayHandle, key: str) -> AsyncRelayClient:

@@ -16,7 +16,7 @@ import pytest
 
 from foundry_relay.client import RelayClientError
 from foundry_relay.core.handshake import seal_envelope
-from foundry_relay.simulator import Faults, SimConfig, SimWorld, client_id_for
+from foundry_relay.simulator import Faults, SimConfig, SimWorld
 
 from ..conftest import RelayFactory, remember_secret
 from .headless_helpers import (
@@ -24,6 +24,7 @@ from .headless_helpers import (
     client,
     headless_stack,
     nothing_left,
+    paired_client,
     renderer_pids,
     start,
     start_error,
@@ -36,7 +37,7 @@ async def test_happy_path_world_running(relay_factory: RelayFactory) -> None:
         key_id, key = relay.new_key()
         before = renderer_pids(relay)
         info = await start(relay, sim, key)
-        assert info.client_id == client_id_for("test-world")
+        assert info.client_id == paired_client(sim)
         async with client(relay, key) as c:
             clients = (await c.clients())["clients"]
             assert [(x["clientId"], x["sessionId"]) for x in clients] == [
@@ -69,7 +70,11 @@ async def test_happy_path_world_running(relay_factory: RelayFactory) -> None:
             with pytest.raises(RelayClientError) as err:
                 await c.end_session(info.session_id)
             assert (err.value.status, err.value.code) == (404, "SESSION_NOT_FOUND")
-            assert (await c.clients())["total"] == 0
+            # The world stays a known client of the key, offline now.
+            listed = await c.clients()
+            assert [(x["clientId"], x["isOnline"]) for x in listed["clients"]] == [
+                (info.client_id, False)
+            ]
         record = relay.store.get_session_record(info.session_id)
         assert record is not None and (record.state, record.end_reason) == (
             "ended",
@@ -96,7 +101,7 @@ async def test_setup_screen_with_world_name_each_version(
     async with headless_stack(relay_factory, config) as (relay, sim):
         _, key = relay.new_key()
         info = await start(relay, sim, key, world="test world")  # by title, any case
-        assert info.client_id == client_id_for("test-world")
+        assert info.client_id == paired_client(sim)
         assert sim.state.active_world == "test-world"
         async with client(relay, key) as c:
             log = await c.session_log(info.session_id)
@@ -126,7 +131,7 @@ async def test_setup_behind_admin_gate(relay_factory: RelayFactory) -> None:
         assert (wrong.status, wrong.code) == (401, "FOUNDRY_ADMIN_REJECTED")
         nothing_left(relay)
         info = await start(relay, sim, key, world="test-world", admin=admin)
-        assert info.client_id == client_id_for("test-world")
+        assert info.client_id == paired_client(sim)
         async with client(relay, key) as c:
             await c.end_session(info.session_id)
         nothing_left(relay)
@@ -628,7 +633,7 @@ async def test_cli_session_start_list_end(relay_factory: RelayFactory) -> None:
         )
         assert code == 0, err
         started = json.loads(out)
-        assert started["clientId"] == client_id_for("test-world")
+        assert started["clientId"] == paired_client(sim)
         code, out, _ = await cli("list", "--relay", relay.url, "--json")
         assert [s["sessionId"] for s in json.loads(out)["activeSessions"]] == [started["sessionId"]]
         code, out, _ = await cli("end", started["sessionId"], "--relay", relay.url, "--json")

@@ -301,7 +301,9 @@ async def test_module_stops_after_1008_and_forgets_token(context: Any) -> None:
         assert len(relay.peers) == 1
         state = await page.evaluate("() => window.__module.status")
         assert state == "unpaired"
-        token = await page.evaluate("() => game.settings.get('foundry-rest-api', 'connectionToken')")
+        token = await page.evaluate(
+            "() => game.settings.get('foundry-rest-api', 'connectionToken')"
+        )
         assert token == ""
 
 
@@ -433,7 +435,7 @@ async def test_unpaired_world_never_connects_anywhere(context: Any) -> None:
         # clientId are world settings, which live on the server.
         await context.add_init_script(
             SEED % json.dumps("frt_x")
-            + "localStorage.setItem('foundry-rest-api.wsRelayUrl', %s);" % json.dumps(relay.url)
+            + f"localStorage.setItem('foundry-rest-api.wsRelayUrl', {json.dumps(relay.url)});"
         )
         page = await context.new_page()
         await login_with_form(page, sim.url)
@@ -538,7 +540,9 @@ async def test_close_codes_that_clear_the_token(context: Any, code: int) -> None
         page = await context.new_page()
         await login_with_form(page, sim.url)
         await page.wait_for_function("() => window.__module.status === 'unpaired'")
-        token = await page.evaluate("() => game.settings.get('foundry-rest-api', 'connectionToken')")
+        token = await page.evaluate(
+            "() => game.settings.get('foundry-rest-api', 'connectionToken')"
+        )
         assert token == "" and len(relay.peers) == 1
 
 
@@ -548,7 +552,8 @@ async def test_world_without_the_module(context: Any) -> None:
         await login_with_form(page, sim.url)
         result = await page.evaluate(
             """() => { let error = null;
-              try { game.settings.get('foundry-rest-api', 'clientId'); } catch (e) { error = e.message; }
+              try { game.settings.get('foundry-rest-api', 'clientId'); }
+              catch (e) { error = e.message; }
               return {module: game.modules.get('foundry-rest-api') ?? null, error,
                       loaded: !!window.__module}; }"""
         )

@@ -68,6 +68,41 @@ SEED_SCRIPT = """
 """
 
 
+# Runs before any page script in every frame: a WebSocket may open only to the page's own origin
+# (Foundry's socket) and to the origins the relay allows (its own). A world paired with another
+# relay must never send that relay the session's connection token.
+WEBSOCKET_GUARD = """
+(() => {
+  const allowed = new Set(%s);
+  const Native = window.WebSocket;
+  if (!Native || Native.__relayGuard) return;
+  const wsOrigin = (u) => u.protocol.replace(/^http/, 'ws') + '//' + u.host;
+  function GuardedWebSocket(url, protocols) {
+    if (!new.target) throw new TypeError("Failed to construct 'WebSocket'");
+    let target = null;
+    try { target = new URL(url, location.href); } catch (e) { /* native throws below */ }
+    if (target !== null) {
+      const origin = wsOrigin(target);
+      if (origin !== wsOrigin(location) && !allowed.has(origin)) {
+        (window.__relayBlockedSockets = window.__relayBlockedSockets || []).push(origin);
+        console.warn('foundry-relay: refused a WebSocket to ' + origin);
+        throw new DOMException('WebSocket to ' + origin + ' refused by the relay',
+                               'SecurityError');
+      }
+    }
+    return protocols === undefined ? new Native(url) : new Native(url, protocols);
+  }
+  GuardedWebSocket.prototype = Native.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) {
+    Object.defineProperty(GuardedWebSocket, k, { value: Native[k] });
+  }
+  Object.defineProperty(GuardedWebSocket, '__relayGuard', { value: true });
+  Object.defineProperty(window, 'WebSocket', { value: GuardedWebSocket, writable: false,
+                                               configurable: false });
+})();
+"""
+
+
 def find_chromium(override: str | None = None) -> str:
     """The Chromium binary: ``CHROME_PATH`` override, else headless shell, else full Chromium."""
     if override:
@@ -241,6 +276,7 @@ class BrowserEngine:
         seed: dict[str, Any],
         capture_console: str,
         navigation_guard: NavigationGuard | None = None,
+        allowed_ws_origins: list[str] | None = None,
     ) -> SessionPage:
         browser = await self.ensure_browser()
         try:
@@ -250,6 +286,8 @@ class BrowserEngine:
             else:
                 context, page = await self._fresh_context(browser)
             # Applies to every document the page loads from now on, before any page script.
+            if allowed_ws_origins is not None:
+                await context.add_init_script(WEBSOCKET_GUARD % json.dumps(allowed_ws_origins))
             script = SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
             await context.add_init_script(script)
         except PlaywrightError as exc:

@@ -21,6 +21,26 @@ from ..core.handshake import Credentials
 from ..errors import LaunchError
 
 USER_ID_LENGTH = 16
+MODULE_ID = "foundry-rest-api"
+GM_ROLE = 4
+
+# Foundry's message keys as sentences for the caller (the key itself stays in a field).
+FOUNDRY_MESSAGES = {
+    "JOIN.ErrorInvalidPassword": "the password is wrong for user {user}",
+    "JOIN.ErrorUserDoesNotExist": "Foundry has no user {user} in this world",
+    "JOIN.ErrorUserActive": "user {user} is already logged in to Foundry elsewhere",
+    "JOIN.ErrorNoActiveWorld": "no world is running on the Foundry server",
+    "JOIN.ErrorInvalidRequest": "Foundry refused the login request as malformed",
+    "SETUP.ErrorAdminPassword": "the Foundry admin password is wrong",
+}
+
+
+def foundry_sentence(key: str, user: str) -> str:
+    """A Foundry message key (``JOIN.ErrorInvalidPassword``) as a sentence."""
+    for known, sentence in FOUNDRY_MESSAGES.items():
+        if known in key:
+            return sentence.format(user=repr(user))
+    return f"Foundry answered {key!r}"
 
 
 @dataclass(frozen=True)
@@ -57,18 +77,28 @@ def _where(page_url: str) -> str:
 
 
 async def _eval(page: Page, script: str, arg: Any, *, stage: str, timeout: float) -> Any:
+    origin = _origin(page.url)
     try:
         return await asyncio.wait_for(page.evaluate(script, arg), timeout)
     except TimeoutError as exc:
         raise LaunchError(
-            f"Foundry did not answer during {stage}", code="FOUNDRY_UNREACHABLE", stage=stage
+            f"Foundry at {origin} did not answer during {stage}",
+            code="FOUNDRY_UNREACHABLE",
+            stage=stage,
+            foundryUrl=origin,
         ) from exc
     except PlaywrightError as exc:
         raise LaunchError(
-            f"the page failed during {stage}: {exc.message.splitlines()[0]}",
+            f"the page of {origin} failed during {stage}: {exc.message.splitlines()[0]}",
             code="FOUNDRY_UNREACHABLE",
             stage=stage,
+            foundryUrl=origin,
         ) from exc
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
 async def _goto(page: Page, url: str, *, stage: str, timeout: float) -> None:
@@ -77,7 +107,10 @@ async def _goto(page: Page, url: str, *, stage: str, timeout: float) -> None:
     except PlaywrightError as exc:
         first = exc.message.splitlines()[0]
         raise LaunchError(
-            f"could not load {url}: {first}", code="FOUNDRY_UNREACHABLE", stage=stage
+            f"could not load {url}: {first}",
+            code="FOUNDRY_UNREACHABLE",
+            stage=stage,
+            foundryUrl=url,
         ) from exc
 
 
@@ -344,29 +377,25 @@ async def _join(
         )
         return
     key = text[:200]
+    sentence = foundry_sentence(key, target.username)
     if "ErrorUserDoesNotExist" in key:
         raise LaunchError(
-            f"Foundry has no user '{target.username}' ({key})",
-            code="FOUNDRY_USER_NOT_FOUND",
-            stage="login",
-            foundryMessage=key,
+            sentence, code="FOUNDRY_USER_NOT_FOUND", stage="login", foundryMessage=key
         )
     if "ErrorUserActive" in key or status == 409:
-        raise LaunchError(
-            f"user '{target.username}' is already logged in ({key})",
-            code="FOUNDRY_USER_ACTIVE",
-            stage="login",
-            foundryMessage=key,
-        )
+        raise LaunchError(sentence, code="FOUNDRY_USER_ACTIVE", stage="login", foundryMessage=key)
     if status in (401, 403):
         raise LaunchError(
-            f"Foundry rejected the login: {key}",
+            f"Foundry rejected the login: {sentence}",
             code="FOUNDRY_LOGIN_REJECTED",
             stage="login",
             foundryMessage=key,
         )
     raise LaunchError(
-        f"Foundry answered the login with HTTP {status}", code="FOUNDRY_UNREACHABLE", stage="login"
+        f"Foundry at {base} answered the login with HTTP {status}",
+        code="FOUNDRY_UNREACHABLE",
+        stage="login",
+        foundryUrl=base,
     )
 
 
@@ -400,3 +429,87 @@ async def _game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -> Ga
                 stage="game-ready",
             )
     return game
+
+
+# -- the module's world settings (SPEC 4.3 step 4, 4.5) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class WorldState:
+    """What the ready game says about its user and the module's pairing."""
+
+    role: int
+    user_name: str
+    installed: bool
+    origin: str
+    world_id: str
+    world_title: str
+    ws_relay_url: str
+    client_id: str
+    paired_relay_url: str
+
+
+_READ_WORLD = """
+(id) => {
+  const mod = game.modules && typeof game.modules.get === 'function' ? game.modules.get(id) : null;
+  const out = {role: Number(game.user?.role ?? 0), userName: String(game.user?.name ?? ''),
+               installed: !!(mod && mod.active), origin: location.origin,
+               worldId: String(game.world?.id ?? ''), worldTitle: String(game.world?.title ?? ''),
+               wsRelayUrl: '', clientId: '', pairedRelayUrl: ''};
+  if (!out.installed) return out;
+  for (const key of ['wsRelayUrl', 'clientId', 'pairedRelayUrl']) {
+    try { const v = game.settings.get(id, key); out[key] = v == null ? '' : String(v); }
+    catch (e) { out.installed = false; }
+  }
+  return out;
+}
+"""
+
+_WRITE_PAIRING = """
+async ([id, values]) => {
+  for (const [key, value] of Object.entries(values)) await game.settings.set(id, key, value);
+  return Object.keys(values).map((key) => String(game.settings.get(id, key) ?? ''));
+}
+"""
+
+
+async def read_world(page: Page, *, timeout: float) -> WorldState:
+    info = await _eval(page, _READ_WORLD, MODULE_ID, stage="game-ready", timeout=timeout)
+    return WorldState(
+        role=int(info["role"]),
+        user_name=str(info["userName"]),
+        installed=bool(info["installed"]),
+        origin=str(info["origin"]),
+        world_id=str(info["worldId"]),
+        world_title=str(info["worldTitle"]),
+        ws_relay_url=str(info["wsRelayUrl"]),
+        client_id=str(info["clientId"]),
+        paired_relay_url=str(info["pairedRelayUrl"]),
+    )
+
+
+async def write_world_settings(page: Page, values: dict[str, str], *, timeout: float) -> None:
+    """Set module world settings as the GM (Foundry stores them in the world's database)."""
+    stored = await _eval(
+        page, _WRITE_PAIRING, [MODULE_ID, values], stage="game-ready", timeout=timeout
+    )
+    if list(stored) != list(values.values()):
+        raise LaunchError(
+            "Foundry did not keep the module's pairing settings",
+            code="BROWSER_FAILED",
+            stage="game-ready",
+        )
+
+
+async def reload_game(page: Page, *, target: LoginTarget, timeouts: Timeouts) -> GameInfo:
+    """Reload the game page (the module reads its settings at start-up) and wait until ready."""
+    try:
+        await page.reload(wait_until="domcontentloaded", timeout=timeouts.navigation * 1000)
+    except PlaywrightError as exc:
+        raise LaunchError(
+            f"could not reload {page.url}: {exc.message.splitlines()[0]}",
+            code="FOUNDRY_UNREACHABLE",
+            stage="game-ready",
+            foundryUrl=_origin(page.url),
+        ) from exc
+    return await _game_ready(page, target, timeouts)

@@ -51,6 +51,26 @@ class ClientEntry:
         return out
 
 
+def known_client_json(known: Any) -> dict[str, Any]:
+    """A known client that is not connected, in the shape of :meth:`ClientEntry.as_json`."""
+    metadata = dict(known.metadata or {})
+    if known.world_id and not metadata.get("worldId"):
+        metadata["worldId"] = known.world_id
+    if known.world_title and not metadata.get("worldTitle"):
+        metadata["worldTitle"] = known.world_title
+    out: dict[str, Any] = {
+        "clientId": known.client_id,
+        "instanceId": None,
+        "lastSeen": int(known.last_seen * 1000),
+        "connectedSince": None,
+    }
+    for name in METADATA_FIELDS:
+        out[name] = metadata.get(name)
+    out["publicUrl"] = known.server_origin
+    out["isOnline"] = False
+    return out
+
+
 RegisterOutcome = Literal["registered", "replaced", "taken"]
 
 

@@ -14,6 +14,7 @@ class RateLimiter:
 
     limit: int
     window: float = 60.0
+    what: str = "session requests for this API key"
     _events: dict[str, deque[float]] = field(default_factory=dict)
 
     def hit(self, key: str, now: float) -> None:
@@ -26,8 +27,13 @@ class RateLimiter:
         if len(events) >= self.limit:
             retry = max(1, int(events[0] + self.window - now + 0.999))
             raise RelayError(
-                f"too many session requests for this API key (limit {self.limit} per minute)",
+                f"too many {self.what} (limit {self.limit} per minute)",
                 code="RATE_LIMITED",
                 retryAfter=retry,
             )
         events.append(now)
+        if len(self._events) > 10_000:  # forget idle keys (many addresses)
+            for stale in [
+                k for k, v in self._events.items() if not v or v[-1] <= now - self.window
+            ]:
+                del self._events[stale]

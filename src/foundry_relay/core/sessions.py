@@ -109,6 +109,10 @@ class Session:
     def _record(self, now: float, what: str, detail: str = "") -> None:
         self.timeline.append((now, what, detail))
 
+    def note(self, now: float, what: str, detail: str = "") -> None:
+        """Record an event of the launch (e.g. how the world was paired) in the timeline."""
+        self._record(now, what, detail)
+
     def enter_stage(self, stage: str, now: float) -> None:
         if self.state != "launching":
             raise IllegalTransition(f"stage {stage} in state {self.state}")

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
-from fastapi import Depends, FastAPI, Request, Security
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..core.clients import known_client_json
 from ..core.forwarding import ROUTES, Route, parse_params, reply_error
 from ..errors import BadRequest, RelayError
 from ..settings import Settings
 from ..store import ApiKey, Store
+from .deps import json_response, read_json_body, relay_state, require_key
 from .hub import Hub
 from .openapi import install_openapi
 from .relay_ws import relay_endpoint
 from .state import RelayState
 
 log = logging.getLogger(__name__)
-
-_api_key_header = APIKeyHeader(name="x-api-key", auto_error=False)
 
 OPENAPI_TYPES: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
@@ -53,39 +50,6 @@ def _error_response(error: RelayError) -> JSONResponse:
     if retry is not None:
         headers["Retry-After"] = str(int(retry))
     return JSONResponse(error.body(), status_code=error.status, headers=headers or None)
-
-
-def relay_state(request: Request) -> RelayState:
-    state: RelayState = request.app.state.relay
-    return state
-
-
-def require_key(request: Request, api_key: str | None = Security(_api_key_header)) -> ApiKey:
-    """``x-api-key`` authentication, shared by every protected route."""
-    return relay_state(request).authenticate(api_key)
-
-
-async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
-    """The request's JSON object body; {} when empty. 400 for anything else."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
-    raw = await request.body()
-    if len(raw) > limit:
-        raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
-    if not raw.strip():
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest("request body is not valid JSON") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("request body must be a JSON object")
-    return body
-
-
-def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
 def _openapi_for(route: Route) -> dict[str, Any]:
@@ -216,14 +180,13 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             await state.headless.open()
         # Everything loaded so far lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise stall requests for tens of milliseconds.
+        state.start_background()
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
-            if state.headless is not None:
-                await state.headless.close()
-            await state.hub.close_all("shutdown")
+            await state.shutdown()
             if own_store:
                 the_store.close()
 
@@ -252,20 +215,16 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             "instanceId": state.instance_id,
         }
 
-    @app.get("/api/clients/{client_id}/active", tags=["relay"])
-    async def client_active(client_id: str, request: Request) -> Response:
-        """Unauthenticated probe used by the module: 404 only for a clientId never seen."""
-        state = relay_state(request)
-        if state.hub.registry.get(client_id) is not None:
-            return json_response({"active": True})
-        if state.store.client_known(client_id):
-            return json_response({"active": False})
-        return json_response({"error": "unknown client", "code": "CLIENT_NOT_FOUND"}, 404)
-
     @app.get("/clients", tags=["relay"])
     async def clients(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        entries = relay_state(request).hub.registry.for_key(key.id)
-        return json_response({"total": len(entries), "clients": [e.as_json() for e in entries]})
+        """This key's worlds: connected ones, and known ones that are offline."""
+        state = relay_state(request)
+        online = {e.client_id: e for e in state.hub.registry.for_key(key.id)}
+        items = [e.as_json() for e in online.values()]
+        for known in state.store.known_clients(key.id):
+            if known.client_id not in online:
+                items.append(known_client_json(known))
+        return json_response({"total": len(items), "clients": items})
 
     for route in ROUTES:
         app.add_api_route(
@@ -278,19 +237,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             response_class=Response,
         )
 
+    from .pairing_routes import install_pairing_routes
     from .session_routes import install_session_routes
 
     install_session_routes(app)
+    install_pairing_routes(app)
     install_openapi(app)
     app.add_api_websocket_route("/relay", relay_endpoint)
     app.add_api_websocket_route("/relay/", relay_endpoint)
     return app
-
-
-async def wait_disconnect(request: Request) -> None:
-    """Return when the HTTP caller goes away (used to cancel a launch)."""
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return
-        await asyncio.sleep(0)

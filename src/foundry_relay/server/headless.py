@@ -19,13 +19,24 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..browser.engine import BrowserEngine, SessionPage
-from ..browser.login import LoginTarget, Timeouts, login
+from ..browser.login import (
+    GM_ROLE,
+    LoginTarget,
+    Timeouts,
+    WorldState,
+    login,
+    read_world,
+    reload_game,
+    write_world_settings,
+)
 from ..browser.watchdog import reap_stale
 from ..core.clients import METADATA_FIELDS, ClientEntry
 from ..core.handshake import InProcessHandshakeStore, open_envelope
+from ..core.pairing import WorldPairing, decide, ws_origin
 from ..core.ratelimit import RateLimiter
 from ..core.sessions import InProcessSessionRegistry, Session, Timing
 from ..core.urlpolicy import UrlPolicy, parse_foundry_url
+from ..credentials import new_client_id
 from ..errors import BadRequest, LaunchError, NotFound, RelayError
 from ..store import ApiKey
 from .keypool import KeyPool
@@ -38,9 +49,9 @@ log = logging.getLogger(__name__)
 DNS_CACHE_SECONDS = 30.0
 MAX_DIAGNOSTICS = 500
 MODULE_HINT = (
-    "the Foundry module did not connect to this relay: is foundry-rest-api installed and enabled"
-    " in the world, and is the world paired with this relay (a world paired with another relay"
-    " URL will not connect)?"
+    "the Foundry module did not connect to this relay within {timeout:g} s although the world is"
+    " paired with it ({url}): is foundry-rest-api enabled for this world, and can the Foundry page"
+    " reach {url}? The session log and screenshot show the page."
 )
 
 
@@ -112,6 +123,7 @@ class HeadlessService:
         self.finished: dict[str, asyncio.Event] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.diagnostics: dict[str, Diagnostics] = {}
+        self.claims: dict[str, str] = {}  # session id -> the clientId its world uses
         self._crash_cancelled: set[str] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -256,6 +268,9 @@ class HeadlessService:
             capture = ""
         if capture not in ("", "error", "warn", "debug"):
             raise BadRequest("captureBrowserConsole must be 'error', 'warn' or 'debug'")
+        repair = body.get("repair", False)
+        if not isinstance(repair, bool):
+            raise BadRequest("repair must be a boolean")
         self.rate.hit(key.id, time.monotonic())
         hs = self.handshakes.consume(token, key.id, time.time())
         credentials = open_envelope(hs, encrypted)
@@ -279,7 +294,11 @@ class HeadlessService:
             "session %s launching (key %s, %s as %s)", sid, key.id, hs.foundry_url, hs.username
         )
         try:
-            return await self._launch(session, credentials, capture)
+            return await self._launch(session, credentials, capture, repair)
+        except RelayError as exc:
+            # Its owner can read /session/{id}/log and /screenshot of the failed start.
+            exc.extra.setdefault("sessionId", sid)
+            raise
         finally:
             self.launches.pop(sid, None)
             self._trim_diagnostics()
@@ -298,7 +317,9 @@ class HeadlessService:
             session.enter_stage(stage, time.time())
             log.info("session %s stage %s", session.session_id, stage)
 
-    async def _launch(self, session: Session, credentials: Any, capture: str) -> dict[str, Any]:
+    async def _launch(
+        self, session: Session, credentials: Any, capture: str, repair: bool
+    ) -> dict[str, Any]:
         sid = session.session_id
         token_id: str | None = None
         try:
@@ -315,14 +336,17 @@ class HeadlessService:
             token_id = self.token_ids[sid] = record.id
             waiter = self.state.hub.wait_for_token(record.id)
             self._stage(session, "browser")
-            seed: dict[str, Any] = {
-                "foundry-rest-api.connectionToken": plaintext,
-                "foundry-rest-api.wsRelayUrl": self.state.relay_ws_url,
-            }
+            # Only client-scope settings live in localStorage: the token (and no canvas). The
+            # relay URL and clientId are world settings, handled once the game is ready.
+            seed: dict[str, Any] = {"foundry-rest-api.connectionToken": plaintext}
             if not self.settings.headless_canvas:
                 seed["core.noCanvas"] = True
+            own_origins = {ws_origin(u) for u in self.state.own_relay_urls()}
             handle = await self.engine.new_session_page(
-                seed=seed, capture_console=capture, navigation_guard=self.navigation_verdict
+                seed=seed,
+                capture_console=capture,
+                navigation_guard=self.navigation_verdict,
+                allowed_ws_origins=sorted(o for o in own_origins if o),
             )
             self.pages[sid] = handle
             target = LoginTarget(session.foundry_url, session.username, session.world_name)
@@ -333,6 +357,7 @@ class HeadlessService:
                 timeouts=self.timeouts,
                 on_stage=lambda st: self._stage(session, st),
             )
+            await self._pair_world(session, handle.page, target, repair=repair)
             self._stage(session, "module-connect")
             try:
                 entry = await asyncio.wait_for(
@@ -340,7 +365,12 @@ class HeadlessService:
                 )
             except TimeoutError as exc:
                 raise LaunchError(
-                    MODULE_HINT, code="MODULE_NOT_CONNECTED", stage="module-connect"
+                    MODULE_HINT.format(
+                        timeout=self.settings.module_connect_timeout,
+                        url=self.state.relay_ws_url,
+                    ),
+                    code="MODULE_NOT_CONNECTED",
+                    stage="module-connect",
                 ) from exc
             if session.state != "launching":
                 raise asyncio.CancelledError
@@ -404,12 +434,134 @@ class HeadlessService:
             if token_id is not None:
                 self.state.hub.forget_token(token_id)
 
+    # -- the world's pairing (SPEC 4.3 step 4, 4.5) ------------------------------------------------
+
+    def _note(self, session: Session, event: str, detail: str) -> None:
+        session.note(time.time(), event, detail)
+        log.info("session %s: %s (%s)", session.session_id, event, detail)
+
+    async def _pair_world(
+        self, session: Session, page: Any, target: LoginTarget, *, repair: bool
+    ) -> str:
+        """Decide, before the module connects (about 1 s after ready), whether this world's
+        module will connect here; auto-pair a never-paired world (or re-pair on request)."""
+        world = await read_world(page, timeout=self.timeouts.navigation)
+        title = world.world_title or world.world_id
+        if world.role != GM_ROLE:
+            raise LaunchError(
+                f"user {world.user_name!r} is not a Gamemaster (role {world.role}): the module"
+                " connects only for a full GM (role 4)",
+                code="FOUNDRY_USER_NOT_GM",
+                stage="game-ready",
+                role=world.role,
+            )
+        if not world.installed:
+            raise LaunchError(
+                f"the foundry-rest-api module is not installed or not enabled in world {title!r}",
+                code="MODULE_NOT_INSTALLED",
+                stage="game-ready",
+            )
+        pairing = WorldPairing(world.ws_relay_url, world.client_id, world.paired_relay_url)
+        decision = decide(pairing, self.state.own_relay_urls())
+        store = self.state.store
+        if decision.verdict == "elsewhere" and not repair:
+            self._note(session, "pairing", f"paired elsewhere: {decision.other_url}")
+            raise LaunchError(
+                f"world {title!r} is paired with another relay ({decision.other_url}); start"
+                ' with "repair": true to pair it with this relay instead (its GMs\' own'
+                " browsers will then have to pair again)",
+                code="WORLD_PAIRED_ELSEWHERE",
+                stage="game-ready",
+                relayUrl=decision.other_url,
+            )
+        if decision.verdict == "here":
+            self._claim(session, world.client_id, title)
+            store.remember_client(
+                session.key_id,
+                world.client_id,
+                world_id=world.world_id,
+                world_title=world.world_title,
+                server_origin=world.origin,
+            )
+            self._note(session, "pairing", f"paired with this relay as {world.client_id}")
+            if decision.fix_pin:
+                await write_world_settings(
+                    page, {"pairedRelayUrl": world.ws_relay_url}, timeout=self.timeouts.navigation
+                )
+                await reload_game(page, target=target, timeouts=self.timeouts)
+            return world.client_id
+        client_id = self._client_id_for(session, world)
+        self._claim(session, client_id, title)
+        relay_url = self.state.relay_ws_url
+        await write_world_settings(
+            page,
+            {"wsRelayUrl": relay_url, "clientId": client_id, "pairedRelayUrl": relay_url},
+            timeout=self.timeouts.navigation,
+        )
+        store.remember_client(
+            session.key_id,
+            client_id,
+            world_id=world.world_id,
+            world_title=world.world_title,
+            server_origin=world.origin,
+        )
+        if decision.verdict == "elsewhere":
+            self._note(session, "pairing", f"re-paired from {decision.other_url} as {client_id}")
+        else:
+            self._note(session, "pairing", f"never paired: auto-paired as {client_id}")
+        await reload_game(page, target=target, timeouts=self.timeouts)
+        return client_id
+
+    def _client_id_for(self, session: Session, world: WorldState) -> str:
+        """The key's known client for this world on this server, unless a live session holds
+        it; else a new one."""
+        held = set(self.claims.values())
+        for known in self.state.store.known_clients(session.key_id):
+            if (
+                known.world_id == world.world_id
+                and known.server_origin in (None, world.origin)
+                and known.client_id not in held
+            ):
+                return known.client_id
+        return new_client_id()
+
+    def _claim(self, session: Session, client_id: str, title: str) -> None:
+        """One client, one session: two sessions never claim one module socket."""
+        for other_sid, held in self.claims.items():
+            other = self.sessions.get(other_sid)
+            if held != client_id or other_sid == session.session_id or other is None:
+                continue
+            if other.state not in ("launching", "active"):
+                continue
+            extra: dict[str, Any] = {"clientId": client_id}
+            if other.key_id == session.key_id:
+                extra["activeSessionId"] = other_sid
+            raise LaunchError(
+                f"world {title!r} (client {client_id}) is already served by another headless"
+                " session; end that one first (two Foundry servers running copies of one world"
+                " share its clientId)",
+                code="WORLD_IN_SESSION",
+                stage="game-ready",
+                **extra,
+            )
+        entry = self.state.hub.registry.get(client_id)
+        if entry is not None and entry.key_id != session.key_id:
+            raise LaunchError(
+                f"world {title!r} (client {client_id}) is connected to this relay under another"
+                " API key",
+                code="WORLD_IN_SESSION",
+                stage="game-ready",
+                clientId=client_id,
+            )
+        self.claims[session.session_id] = client_id
+
     async def _fail(self, session: Session, error: LaunchError) -> None:
         """Record a failed launch and release everything it held."""
         sid = session.session_id
         now = time.time()
         diag = self.diagnostics.get(sid)
         handle = self.pages.pop(sid, None)
+        self.claims.pop(sid, None)
         if diag is not None:
             diag.failure = {
                 "code": error.code,
@@ -501,6 +653,7 @@ class HeadlessService:
             await handle.close()
         now = time.time()
         session.finish(now)
+        self.claims.pop(sid, None)
         self.sessions.release(session)
         diag = self.diagnostics.get(sid)
         if diag is not None:

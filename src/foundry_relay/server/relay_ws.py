@@ -86,7 +86,13 @@ async def relay_endpoint(ws: WebSocket) -> None:
     key_id: str | None = None
     token_id: str | None = None
     session_id: str | None = None
-    if legacy_key and settings.allow_legacy_auth:
+    if legacy_key and not settings.allow_legacy_auth:
+        # An old module stops on 1008; on 4002 it would retry every second forever.
+        await ws.accept()
+        log.info("client %s: legacy ?token= authentication is off", client_id)
+        await _close(ws, "auth-failed")
+        return
+    if legacy_key:
         await ws.accept()
         api_key = state.store.authenticate_key(legacy_key)
         if api_key is None:
@@ -104,6 +110,11 @@ async def relay_endpoint(ws: WebSocket) -> None:
             await _close(ws, "auth-failed")
             return
         record, key_id = found
+        if record.client_id is not None and record.client_id != client_id:
+            # A paired token belongs to its world's clientId.
+            log.info("client %s: token belongs to another clientId", client_id)
+            await _close(ws, "auth-failed")
+            return
         token_id, session_id = record.id, record.session_id
 
     from .hub import Connection  # local: avoids a cycle at import time
@@ -123,7 +134,14 @@ async def relay_endpoint(ws: WebSocket) -> None:
         await _close(ws, "client-taken")
         return
     try:
-        state.store.remember_client(key_id, client_id)
+        state.store.remember_client(
+            key_id,
+            client_id,
+            world_id=metadata.get("worldId"),
+            world_title=metadata.get("worldTitle"),
+            server_origin=public_url,
+            metadata=metadata,
+        )
         await conn.send({"type": "auth-success"})
         state.hub.announce(entry)
         await _frame_loop(state, entry, conn)

@@ -53,9 +53,11 @@ async def serve_app(
     ws_ping_interval: float | None = 20.0,
     install_signal_handlers: bool = False,
     on_bound: Any = None,
+    before_stop: Any = None,
     access_log: bool = False,
 ) -> AsyncIterator[Running]:
-    """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts."""
+    """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts,
+    ``await before_stop()`` before the server drops its connections."""
     install_redaction()
     config = uvicorn.Config(
         app,
@@ -89,6 +91,11 @@ async def serve_app(
     try:
         yield running
     finally:
+        if before_stop is not None:
+            try:
+                await asyncio.wait_for(before_stop(), 60)
+            except Exception:
+                log.warning("orderly shutdown failed", exc_info=True)
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 30)
@@ -110,6 +117,9 @@ async def run_relay(settings: Settings) -> AsyncIterator[Running]:
         ws_max_size=settings.ws_max_bytes,
         ws_ping_interval=ping,
         on_bound=bound,
+        # Module sockets close with 1001 "Relay shutting down" (and sessions end) before
+        # uvicorn closes every connection with its own code.
+        before_stop=lambda: app.state.relay.shutdown(),
         access_log=settings.access_log,
     ) as running:
         yield running

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
-from .app import json_response, read_json_body, require_key, wait_disconnect
+from .deps import json_response, read_json_body, require_key, wait_disconnect
 from .headless import HeadlessService
 from .state import RelayState
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.forwarding import RequestRouter
+from ..core.pairing import to_ws_url
 from ..settings import Settings
 from ..store import ApiKey, Store
 from .hub import Hub
 
 if TYPE_CHECKING:
     from .headless import HeadlessService
+
+log = logging.getLogger(__name__)
+
+REVOCATION_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -24,10 +32,79 @@ class RelayState:
     headless: HeadlessService | None = None
     router: RequestRouter | None = None  # defaults to the hub (in-process routing)
     bound_url: str | None = None  # http://host:port once the server listens
+    throttles: Any = None  # per-address limits of the unauthenticated endpoints
+    _watcher: asyncio.Task[None] | None = None
+    _shut_down: bool = False
 
     def __post_init__(self) -> None:
         if self.router is None:
             self.router = self.hub
+
+    # -- revocation: sockets of a revoked token or key close at once (SPEC 5.2) ------------------
+
+    async def close_revoked(self) -> int:
+        """Close (1008) every module socket whose token or key is no longer active."""
+        closed = 0
+        for entry in self.hub.registry.all():
+            if entry.token_id is not None:
+                active = self.store.is_token_active(entry.token_id)
+            else:
+                active = self.store.is_key_active(entry.key_id)
+            if active:
+                continue
+            conn = entry.connection
+            self.hub.unregister(entry)
+            close = getattr(conn, "close", None)
+            if close is not None:
+                await close("revoked")
+            log.info("client %s: its credentials were revoked; socket closed", entry.client_id)
+            closed += 1
+        return closed
+
+    async def _watch_revocations(self) -> None:
+        """Revocations come from this process and from the CLI writing the same store file:
+        a change of the file's data version triggers one check of the connected sockets."""
+        stamp = self.store.change_stamp()
+        while True:
+            await asyncio.sleep(REVOCATION_POLL_SECONDS)
+            try:
+                now = self.store.change_stamp()
+                if now != stamp:
+                    stamp = now
+                    await self.close_revoked()
+            except Exception:
+                log.warning("revocation check failed", exc_info=True)
+
+    def start_background(self) -> None:
+        self._watcher = asyncio.create_task(self._watch_revocations(), name="revocations")
+
+    async def shutdown(self) -> None:
+        """Stop in order, once: end headless sessions (closing the browser), then close every
+        remaining module socket with 1001 before the server drops its connections."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        if self.headless is not None:
+            await self.headless.close()
+        await self.hub.close_all("shutdown")
+
+    # -- audit lines (never a secret) -----------------------------------------------------------
+
+    def log_pairing(self, key_id: str, client_id: str, world_id: str, token_id: str) -> None:
+        log.info(
+            "paired world %r as client %s (key %s, token id %s)",
+            world_id,
+            client_id,
+            key_id,
+            token_id,
+        )
+
+    def log_pair_request(self, code: str, key_id: str, status: str) -> None:
+        log.info("pair request %s %s by key %s", code, status, key_id)
 
     def authenticate(self, api_key: str | None) -> ApiKey:
         """The same API-key check for HTTP and WebSocket callers."""
@@ -42,11 +119,16 @@ class RelayState:
 
     @property
     def relay_ws_url(self) -> str:
-        """The WebSocket base URL modules of headless sessions are pointed at (the module
-        appends ``/relay``, as with its default ``wss://…`` setting)."""
-        base = (self.settings.public_url or self.bound_url or "").rstrip("/")
-        if base.startswith("https://"):
-            base = "wss://" + base[len("https://") :]
-        elif base.startswith("http://"):
-            base = "ws://" + base[len("http://") :]
-        return base
+        """This relay's public WebSocket base URL, as modules store it in ``wsRelayUrl`` (the
+        module appends ``/relay``): ``PUBLIC_URL``, else the address it listens on."""
+        return to_ws_url(self.settings.public_url or self.bound_url or "")
+
+    def own_relay_urls(self) -> list[str]:
+        """Every URL this relay answers to: ``PUBLIC_URL`` and the addresses it listens on
+        (127.0.0.1 and localhost are the same listener)."""
+        urls = [u for u in (self.settings.public_url, self.bound_url) if u]
+        for url in list(urls):
+            for a, b in (("://127.0.0.1:", "://localhost:"), ("://localhost:", "://127.0.0.1:")):
+                if a in url:
+                    urls.append(url.replace(a, b))
+        return [to_ws_url(u) for u in urls]

@@ -1,0 +1,64 @@
+"""What every HTTP route shares: the relay state, API-key authentication, JSON in and out."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+from fastapi import Request, Security
+from fastapi.responses import Response
+from fastapi.security import APIKeyHeader
+
+from ..errors import BadRequest, RelayError
+from ..store import ApiKey
+from .state import RelayState
+
+_api_key_header = APIKeyHeader(name="x-api-key", auto_error=False)
+
+
+def relay_state(request: Request) -> RelayState:
+    state: RelayState = request.app.state.relay
+    return state
+
+
+def require_key(request: Request, api_key: str | None = Security(_api_key_header)) -> ApiKey:
+    """``x-api-key`` authentication, shared by every protected route."""
+    return relay_state(request).authenticate(api_key)
+
+
+async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
+    """The request's JSON object body; {} when empty. 400 for anything else."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
+    raw = await request.body()
+    if len(raw) > limit:
+        raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest("request body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    return body
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+async def wait_disconnect(request: Request) -> None:
+    """Return when the HTTP caller goes away (used to cancel a launch)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+        await asyncio.sleep(0)
+
+
+def client_address(request: Request) -> str:
+    """The peer's address (the unit of per-address throttling)."""
+    return request.client.host if request.client is not None else "unknown"

@@ -1,0 +1,389 @@
+"""Pairing a world from a GM's browser (SPEC 12), wire-compatible with the established relay.
+
+The module calls these from the Foundry page (CORS applies): a code typed into its dialog is
+exchanged at ``/auth/pair`` for a connection token; the browser device flow asks at
+``/auth/pair-request`` and polls until a key holder approves on ``/pair/{code}`` (a page of this
+relay) or with ``foundry-relay pair approve``. Unauthenticated endpoints are throttled per address.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ..core.pairing import to_ws_url
+from ..core.ratelimit import RateLimiter
+from ..credentials import new_client_id
+from ..errors import BadRequest, NotFound
+from ..store import ApiKey, PairRequest
+from .deps import client_address, json_response, read_json_body, relay_state, require_key
+from .state import RelayState
+
+BODY_LIMIT = 16 * 1024
+FIELD_LIMIT = 256
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    """An optional string field, bounded; anything else is a 400."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string")
+    if len(value) > FIELD_LIMIT:
+        raise BadRequest(f"{name} is longer than {FIELD_LIMIT} characters")
+    return value.strip()
+
+
+def public_ws_url(state: RelayState, request: Request) -> str:
+    """This relay's WebSocket URL as the caller reached it (``PUBLIC_URL`` wins)."""
+    if state.settings.public_url:
+        return to_ws_url(state.settings.public_url)
+    return to_ws_url(f"{request.url.scheme}://{request.url.netloc}")
+
+
+def public_http_url(state: RelayState, request: Request) -> str:
+    if state.settings.public_url:
+        return state.settings.public_url.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+class Throttles:
+    """Per-address limits of the unauthenticated endpoints."""
+
+    def __init__(self, state: RelayState) -> None:
+        s = state.settings
+        self.pairing = RateLimiter(s.pairing_rate_limit, what="pairing requests from this address")
+        self.probe = RateLimiter(s.probe_rate_limit, what="requests from this address")
+
+    @staticmethod
+    def of(request: Request) -> Throttles:
+        state = relay_state(request)
+        throttles: Throttles | None = getattr(state, "throttles", None)
+        if throttles is None:
+            throttles = Throttles(state)
+            state.throttles = throttles
+        return throttles
+
+
+def pairing_throttle(request: Request) -> None:
+    Throttles.of(request).pairing.hit(client_address(request), time.monotonic())
+
+
+def probe_throttle(request: Request) -> None:
+    Throttles.of(request).probe.hit(client_address(request), time.monotonic())
+
+
+def _status_body(request: PairRequest, code: str | None, now: float) -> tuple[int, dict[str, Any]]:
+    status = request.effective_status(now)
+    if status == "expired":
+        return 410, {
+            "status": "expired",
+            "error": "pair request expired",
+            "code": "PAIRING_CODE_EXPIRED",
+        }
+    if status == "approved":
+        if request.upgrade_only or code is None:
+            return 200, {"status": "approved", "upgraded": request.upgrade_only}
+        return 200, {"status": "approved", "pairingCode": code}
+    if status == "exchanged":
+        return 200, {"status": "exchanged", "message": "Pairing code has already been retrieved"}
+    return 200, {"status": status}
+
+
+def install_pairing_routes(app: FastAPI) -> None:
+    @app.post("/auth/connection-tokens", tags=["pairing"], response_class=Response, status_code=201)
+    async def create_pairing_code(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+        """A 6-character pairing code for this key (single use, 10 minutes). With
+        ``{"clientId"}``: a code that adds a browser to a world this key already knows."""
+        state = relay_state(request)
+        body = await read_json_body(request, BODY_LIMIT)
+        client_id = _text(body, "clientId") or None
+        if client_id is not None and state.store.known_client(key.id, client_id) is None:
+            raise NotFound(f"clientId '{client_id}' is not one of this key's known clients")
+        code = state.store.create_pairing_code(key.id, client_id=client_id)
+        return json_response(
+            {
+                "code": code.code,
+                "expiresAt": _iso(code.expires_at),
+                "expiresIn": int(code.expires_at - code.created_at),
+            },
+            201,
+        )
+
+    @app.post(
+        "/auth/pair",
+        tags=["pairing"],
+        response_class=Response,
+        dependencies=[Depends(pairing_throttle)],
+    )
+    async def pair(request: Request) -> Response:
+        """Exchange a pairing code for a connection token (called by the module; no key)."""
+        state = relay_state(request)
+        body = await read_json_body(request, BODY_LIMIT)
+        code = _text(body, "code").upper()
+        if not code:
+            raise BadRequest("code is required")
+        world_id = _text(body, "worldId")
+        world_title = _text(body, "worldTitle") or world_id
+        fingerprint = _text(body, "serverFingerprint") or None
+        existing = _text(body, "existingClientId") or None
+        origin = _text(body, "serverOrigin") or None
+        claimed = state.store.claim_pairing_code(code, world_id=world_id or None)
+        store = state.store
+        client_id = claimed.client_id
+        if client_id is None and existing is not None:
+            known = store.known_client(claimed.key_id, existing)
+            if known is not None and (origin is None or known.server_origin in (None, origin)):
+                client_id = existing
+        if client_id is None and fingerprint:
+            known = store.find_known_client(claimed.key_id, world_id=None, fingerprint=fingerprint)
+            client_id = known.client_id if known is not None else None
+        client_id = client_id or new_client_id()
+        record, token = store.create_token(
+            claimed.key_id, f"paired: {world_title or client_id}"[:100], client_id=client_id
+        )
+        store.remember_client(
+            claimed.key_id,
+            client_id,
+            world_id=world_id or None,
+            world_title=world_title or None,
+            server_origin=origin,
+            fingerprint=fingerprint,
+        )
+        state.log_pairing(claimed.key_id, client_id, world_id, record.id)
+        return json_response(
+            {"token": token, "clientId": client_id, "relayUrl": public_ws_url(state, request)}
+        )
+
+    @app.post(
+        "/auth/pair-request",
+        tags=["pairing"],
+        response_class=Response,
+        status_code=201,
+        dependencies=[Depends(pairing_throttle)],
+    )
+    async def create_pair_request(request: Request) -> Response:
+        """Browser pairing: the module asks, a key holder approves on ``pairUrl``."""
+        state = relay_state(request)
+        body = await read_json_body(request, BODY_LIMIT)
+        fields: dict[str, Any] = {
+            name: _text(body, name)
+            for name in (
+                "worldId",
+                "worldTitle",
+                "systemId",
+                "systemTitle",
+                "systemVersion",
+                "foundryVersion",
+                "serverFingerprint",
+                "clientId",
+            )
+        }
+        if not fields["worldId"]:
+            raise BadRequest("worldId is required")
+        fields["upgradeOnly"] = body.get("upgradeOnly") is True
+        created = state.store.create_pair_request(fields)
+        return json_response(
+            {
+                "code": created.code,
+                "pairUrl": f"{public_http_url(state, request)}/pair/{created.code}",
+                "upgradeOnly": created.upgrade_only,
+                "expiresIn": int(created.expires_at - created.created_at),
+                "expiresAt": _iso(created.expires_at),
+            },
+            201,
+        )
+
+    @app.get(
+        "/auth/pair-request/{code}/status",
+        tags=["pairing"],
+        response_class=Response,
+        dependencies=[Depends(probe_throttle)],
+    )
+    async def pair_request_status(code: str, request: Request) -> Response:
+        """``pending``, then once ``approved`` with the pairing code, then ``exchanged``."""
+        found, pairing = relay_state(request).store.poll_pair_request(code.upper()[:16])
+        status, body = _status_body(found, pairing, time.time())
+        return json_response(body, status)
+
+    @app.get("/auth/pair-request/{code}", tags=["pairing"], response_class=Response)
+    async def pair_request_details(
+        code: str, request: Request, key: ApiKey = Depends(require_key)
+    ) -> Response:
+        """What the approval page shows: the world asking, and this key's known worlds."""
+        state = relay_state(request)
+        found = state.store.get_pair_request(code.upper()[:16])
+        if found is None:
+            raise NotFound("pair request not found", code="PAIRING_CODE_INVALID")
+        body = found.as_json(time.time())
+        body["knownClients"] = [
+            {
+                "clientId": c.client_id,
+                "worldId": c.world_id,
+                "worldTitle": c.world_title,
+                "isOnline": state.hub.registry.get(c.client_id) is not None,
+            }
+            for c in state.store.known_clients(key.id)
+        ]
+        return json_response(body)
+
+    async def decide(code: str, request: Request, key: ApiKey, approve: bool) -> Response:
+        state = relay_state(request)
+        decided = state.store.decide_pair_request(code.upper()[:16], key.id, approve=approve)
+        state.log_pair_request(decided.code, key.id, decided.status)
+        if approve:
+            return json_response({"success": True, "upgraded": decided.upgrade_only})
+        return json_response({"success": True, "message": "Pair request denied"})
+
+    @app.post("/auth/pair-request/{code}/approve", tags=["pairing"], response_class=Response)
+    async def approve(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
+        """Approve a browser pairing request for this key."""
+        return await decide(code, request, key, True)
+
+    @app.post("/auth/pair-request/{code}/deny", tags=["pairing"], response_class=Response)
+    async def deny(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
+        """Deny a browser pairing request."""
+        return await decide(code, request, key, False)
+
+    @app.get("/pair/{code}", tags=["pairing"], response_class=HTMLResponse)
+    async def approval_page(code: str, request: Request) -> Response:
+        """The page a GM's browser opens to approve a world (served by the relay, no CDN)."""
+        found = relay_state(request).store.get_pair_request(code.upper()[:16])
+        return HTMLResponse(
+            approval_html(found, time.time()),
+            status_code=200 if found is not None else 404,
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+
+    @app.post(
+        "/api/self-unpair",
+        tags=["pairing"],
+        response_class=Response,
+        dependencies=[Depends(pairing_throttle)],
+    )
+    async def self_unpair(request: Request) -> Response:
+        """The module's Unpair: revoke the given connection token and drop its socket."""
+        state = relay_state(request)
+        body = await read_json_body(request, BODY_LIMIT)
+        token = body.get("token")
+        if not isinstance(token, str) or not token or len(token) > FIELD_LIMIT:
+            raise BadRequest("token is required")
+        revoked = state.store.revoke_token_by_plaintext(token)
+        if revoked is None:
+            return json_response(
+                {"success": True, "message": "Token not found; nothing to clean up"}
+            )
+        await state.close_revoked()
+        return json_response({"success": True, "message": "Unpaired successfully"})
+
+    @app.get(
+        "/api/clients/{client_id}/active",
+        tags=["pairing"],
+        response_class=Response,
+        dependencies=[Depends(probe_throttle)],
+    )
+    async def client_active(client_id: str, request: Request) -> Response:
+        """Unauthenticated probe used by the module: 404 only for a clientId never seen (a 404
+        makes the module forget its world's pairing)."""
+        state = relay_state(request)
+        if state.hub.registry.get(client_id) is not None:
+            return json_response({"active": True})
+        if state.store.client_known(client_id):
+            return json_response({"active": False})
+        return json_response({"error": "unknown client", "code": "CLIENT_NOT_FOUND"}, 404)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pair a Foundry world &middot; foundry-relay</title>
+<style>
+ body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem;
+        color: #222; }}
+ dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }}
+ dt {{ color: #666; }} input {{ width: 100%; padding: .4rem; font: inherit; }}
+ button {{ font: inherit; padding: .4rem 1.2rem; margin: .8rem .5rem 0 0; }}
+ #result {{ font-weight: bold; }}
+</style></head>
+<body>
+<h1>Pair a Foundry world</h1>
+{content}
+</body></html>"""
+
+_FORM = """<p>A Foundry world asks to connect to this relay. Approve it with the API key it should
+act for; the world's module then receives a connection token of its own.</p>
+<dl id="world">
+ <dt>World</dt><dd id="world-title">{world_title}</dd>
+ <dt>World id</dt><dd>{world_id}</dd>
+ <dt>System</dt><dd>{system}</dd>
+ <dt>Foundry</dt><dd>{foundry}</dd>
+ <dt>Code</dt><dd id="code">{code}</dd>
+ <dt>Expires</dt><dd>{expires}</dd>
+</dl>
+<form id="approve-form" autocomplete="off">
+ <label for="api-key">API key</label>
+ <input type="password" id="api-key" name="apiKey" required>
+ <button type="submit" id="approve" value="approve">Approve</button>
+ <button type="button" id="deny">Deny</button>
+</form>
+<p id="result" role="status"></p>
+<script>
+(() => {{
+  const code = {code_json};
+  const result = document.getElementById("result");
+  async function decide(action) {{
+    const key = document.getElementById("api-key").value.trim();
+    if (!key) {{ result.textContent = "Enter your API key."; return; }}
+    const r = await fetch(`../auth/pair-request/${{code}}/${{action}}`, {{
+      method: "POST", headers: {{"x-api-key": key, "Content-Type": "application/json"}},
+      body: "{{}}"}});
+    const body = await r.json().catch(() => ({{}}));
+    if (r.ok) {{
+      result.textContent = action === "approve"
+        ? "Approved. The world connects in a few seconds; you can close this tab."
+        : "Denied.";
+      document.getElementById("approve-form").hidden = true;
+    }} else {{
+      result.textContent = body.error || `Failed (${{r.status}})`;
+    }}
+  }}
+  document.getElementById("approve-form").addEventListener("submit", (ev) => {{
+    ev.preventDefault(); decide("approve"); }});
+  document.getElementById("deny").addEventListener("click", () => decide("deny"));
+}})();
+</script>"""
+
+
+def approval_html(found: PairRequest | None, now: float) -> str:
+    if found is None:
+        return _PAGE.format(content="<p id='result'>This pairing request does not exist.</p>")
+    status = found.effective_status(now)
+    if status != "pending":
+        return _PAGE.format(
+            content=f"<p id='result'>This pairing request is {html.escape(status)}.</p>"
+        )
+    import json
+
+    e = html.escape
+    system = " ".join(p for p in (found.system_title or found.system_id, found.system_version) if p)
+    return _PAGE.format(
+        content=_FORM.format(
+            world_title=e(found.world_title or found.world_id),
+            world_id=e(found.world_id),
+            system=e(system or "unknown"),
+            foundry=e(found.foundry_version or "unknown"),
+            code=e(found.code),
+            expires=e(_iso(found.expires_at)),
+            code_json=json.dumps(found.code).replace("</", "<\\/"),
+        )
+    )
