@@ -73,10 +73,44 @@ def test_tokens_create_list_revoke_roundtrip(tmp_path: Path) -> None:
 
 
 def test_schema_is_versioned(tmp_path: Path) -> None:
+    from foundry_relay.store import MIGRATIONS
+
     store = Store(tmp_path / "relay.db")
-    assert store.schema_version == 1
+    assert store.schema_version == len(MIGRATIONS) == 2
     store.close()
-    assert Store(tmp_path / "relay.db").schema_version == 1  # reopening migrates nothing
+    assert Store(tmp_path / "relay.db").schema_version == 2  # reopening migrates nothing
+
+
+def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    from foundry_relay.credentials import hash_secret
+    from foundry_relay.store import MIGRATIONS
+
+    path = tmp_path / "relay.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute(
+        "INSERT INTO api_keys (id, name, key_hash, created_at) VALUES ('k1', 'old', ?, 1)",
+        (hash_secret("frk_old-key"),),
+    )
+    db.execute(
+        "INSERT INTO known_clients (key_id, client_id, first_seen, last_seen)"
+        " VALUES ('k1', 'fvtt_0000000000000001', 1, 2)"
+    )
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.schema_version == 2
+    key = store.authenticate_key("frk_old-key")
+    assert key is not None and key.id == "k1"
+    [known] = store.known_clients("k1")
+    assert (known.client_id, known.world_id, known.last_seen) == ("fvtt_0000000000000001", None, 2)
+    assert store.client_known("fvtt_0000000000000001")
+    code = store.create_pairing_code("k1")
+    assert len(code.code) == 6 and code.code.isalnum() and code.code == code.code.upper()
+    store.close()
 
 
 def test_serve_port_zero_logs_port_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -22,10 +22,10 @@ from foundry_relay.browser.engine import (
 )
 from foundry_relay.errors import LaunchError
 from foundry_relay.settings import Settings
-from foundry_relay.simulator import client_id_for, run_simulator
+from foundry_relay.simulator import run_simulator
 
 from ..conftest import RelayFactory
-from ..server.headless_helpers import GM_PASSWORD, client, nothing_left
+from ..server.headless_helpers import GM_PASSWORD, client, nothing_left, paired_client
 
 TESTED_CHROMIUM_MAJORS = range(150, 160)
 
@@ -151,7 +151,7 @@ async def test_local_network_access_from_a_public_origin(relay_factory: RelayFac
                 info = await c.start_session(
                     foundry_url=sim.url, username="Gamemaster", password=GM_PASSWORD
                 )
-                assert info.client_id == client_id_for("test-world")
+                assert info.client_id == paired_client(sim)
                 await c.end_session(info.session_id)
             nothing_left(relay)
 
@@ -173,7 +173,7 @@ async def test_session_client_is_bound_by_token_not_by_key(relay_factory: RelayF
             other = FakeModule(relay.ws_url, "fvtt_other_world", token=token)
             assert (await other.connect())["type"] == "auth-success"
             info = await launch
-            assert info.client_id == client_id_for("test-world")
+            assert info.client_id == paired_client(sim)
             clients: dict[str, Any] = {x["clientId"]: x for x in (await c.clients())["clients"]}
             assert clients["fvtt_other_world"].get("sessionId") is None
             assert clients[info.client_id]["sessionId"] == info.session_id
@@ -202,3 +202,52 @@ async def test_canvas_off_by_default(relay_factory: RelayFactory, canvas: bool) 
             page = relay.state.headless.pages[info.session_id].page
             assert await page.evaluate("() => !!document.querySelector('#board')") is canvas
             await c.end_session(info.session_id)
+
+
+async def test_websocket_guard_refuses_origins_not_allowed(tmp_path: Path) -> None:
+    """A session page opens WebSockets only to its own origin and to the allowed ones."""
+
+    async def hello(ws: ServerConnection) -> None:
+        await ws.send("hi")
+
+    async with (
+        run_simulator() as sim,
+        serve(hello, "127.0.0.1", 0) as allowed,
+        serve(hello, "127.0.0.1", 0) as foreign,
+    ):
+        allowed_url = f"ws://127.0.0.1:{next(iter(allowed.sockets)).getsockname()[1]}"
+        foreign_url = f"ws://127.0.0.1:{next(iter(foreign.sockets)).getsockname()[1]}"
+        engine = BrowserEngine(chrome_path=None, home=tmp_path / "home", on_crash=lambda: None)
+        try:
+            handle = await engine.new_session_page(
+                seed={}, capture_console="warn", allowed_ws_origins=[allowed_url]
+            )
+            await handle.page.goto(sim.url + "/join")
+            probe = """async (url) => {
+              try {
+                const ws = new WebSocket(url);
+                return await new Promise((done) => {
+                  ws.onmessage = (e) => done('open:' + e.data);
+                  ws.onerror = () => done('error');
+                });
+              } catch (e) { return e.name + ': ' + e.message; }
+            }"""
+            assert await handle.page.evaluate(probe, allowed_url + "/relay") == "open:hi"
+            refused = await handle.page.evaluate(probe, foreign_url + "/relay")
+            assert refused.startswith("SecurityError") and foreign_url in refused
+            # The page's own origin stays open (Foundry's own socket).
+            own = sim.url.replace("http://", "ws://") + "/socket"
+            assert not (await handle.page.evaluate(probe, own)).startswith("SecurityError")
+            assert await handle.page.evaluate("() => window.__relayBlockedSockets") == [
+                foreign_url
+            ]
+            # Page code cannot put the native constructor back.
+            restored = await handle.page.evaluate(
+                "() => { try { window.WebSocket = function () {}; } catch (e) {}"
+                " return window.WebSocket.__relayGuard === true; }"
+            )
+            assert restored is True
+            assert any("refused a WebSocket" in line for line in handle.console)
+            await handle.close()
+        finally:
+            await engine.stop()

@@ -19,6 +19,10 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _body(schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
 def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "object", "properties": props}
     if required:
@@ -120,6 +124,77 @@ EXTRA: dict[tuple[str, str], dict[str, Any]] = {
     ("/api/clients/{client_id}/active", "get"): {
         "200": _obj({"active": {"type": "boolean"}}, ["active"]),
     },
+    # -- pairing (SPEC 12) --
+    ("/auth/connection-tokens", "post"): {
+        "requestBody": _body(_obj({"clientId": STR}), required=False),
+        "201": _obj({"code": STR, "expiresAt": STR, "expiresIn": INT}, ["code", "expiresAt"]),
+    },
+    ("/auth/pair", "post"): {
+        "requestBody": _body(
+            _obj(
+                {
+                    "code": STR,
+                    "worldId": STR,
+                    "worldTitle": STR,
+                    "serverFingerprint": STR,
+                    "existingClientId": STR,
+                    "serverOrigin": STR,
+                },
+                ["code"],
+            )
+        ),
+        "200": _obj({"token": STR, "clientId": STR, "relayUrl": STR}, ["token", "clientId"]),
+    },
+    ("/auth/pair-request", "post"): {
+        "requestBody": _body(
+            _obj(
+                {
+                    "worldId": STR,
+                    "worldTitle": STR,
+                    "systemId": STR,
+                    "systemTitle": STR,
+                    "systemVersion": STR,
+                    "foundryVersion": STR,
+                    "serverFingerprint": STR,
+                    "clientId": STR,
+                    "upgradeOnly": {"type": "boolean"},
+                },
+                ["worldId"],
+            )
+        ),
+        "201": _obj(
+            {
+                "code": STR,
+                "pairUrl": STR,
+                "upgradeOnly": {"type": "boolean"},
+                "expiresIn": INT,
+                "expiresAt": STR,
+            },
+            ["code", "pairUrl", "expiresIn", "expiresAt"],
+        ),
+    },
+    ("/auth/pair-request/{code}/status", "get"): {
+        "200": _obj({"status": STR, "pairingCode": STR, "upgraded": {"type": "boolean"}}),
+        "410": _obj({"status": STR}, ["status"]),
+    },
+    ("/auth/pair-request/{code}", "get"): {
+        "200": _obj(
+            {"code": STR, "worldId": STR, "status": STR, "knownClients": {"type": "array"}}
+        ),
+    },
+    ("/auth/pair-request/{code}/approve", "post"): {
+        "200": _obj({"success": {"type": "boolean"}}, ["success"]),
+    },
+    ("/auth/pair-request/{code}/deny", "post"): {
+        "200": _obj({"success": {"type": "boolean"}}, ["success"]),
+    },
+    ("/api/self-unpair", "post"): {
+        "requestBody": _body(_obj({"token": STR}, ["token"])),
+        "200": _obj({"success": {"type": "boolean"}, "message": STR}, ["success"]),
+    },
+    ("/pair/{code}", "get"): {
+        "html": ["200", "404"],
+    },
 }
 
 
@@ -143,8 +218,15 @@ def install_openapi(app: FastAPI) -> None:
                 responses = op.setdefault("responses", {})
                 responses.pop("422", None)  # validation errors are 400 BAD_REQUEST here
                 extra = EXTRA.get((path, method), {})
-                if "200" in extra:
-                    responses["200"] = _json(extra["200"], "success")
+                for status in ("200", "201", "410"):
+                    if status in extra:
+                        responses.pop("200" if status == "201" else "", None)
+                        responses[status] = _json(extra[status], "success")
+                for status in extra.get("html", []):
+                    responses[status] = {
+                        "description": "an HTML page",
+                        "content": {"text/html": {"schema": STR}},
+                    }
                 if "parameters" in extra:
                     known = {(p["name"], p["in"]) for p in op.get("parameters", [])}
                     op.setdefault("parameters", []).extend(
