@@ -26,7 +26,13 @@ import psutil
 
 from foundry_relay.browser.engine import SEED_SCRIPT, chromium_args, find_chromium
 from foundry_relay.core.handshake import seal_envelope
-from foundry_relay.simulator import RunningSimulator, SimConfig, SimUser, run_simulator
+from foundry_relay.simulator import (
+    RunningSimulator,
+    SimConfig,
+    SimUser,
+    client_id_for,
+    run_simulator,
+)
 from foundry_relay.store import Store
 
 GM_PASSWORD = "gm-password"
@@ -199,12 +205,31 @@ def relay_process(**env: str) -> Iterator[RelayProcess]:
 
 @contextlib.asynccontextmanager
 async def simulator(users: int) -> AsyncIterator[RunningSimulator]:
-    """A simulator with ``users`` GMs (GM0, GM1, …), each its own module client."""
+    """A simulator with ``users`` GMs (GM0, GM1, …), each its own module client. The module
+    connects at once after "ready" (the real one waits 1 s: the same for the relay and the bare
+    floor, so left out of both)."""
     config = SimConfig(
-        users=[SimUser(f"GM{i}", GM_PASSWORD, 4) for i in range(users)], client_id_per_user=True
+        users=[SimUser(f"GM{i}", GM_PASSWORD, 4) for i in range(users)],
+        client_id_per_user=True,
+        module_connect_delay=0,
     )
     async with run_simulator(config) as sim:
         yield sim
+
+
+def pair_world(sim: RunningSimulator, relay: RelayProcess) -> None:
+    """Pair every GM's world settings with ``relay`` (as a GM would, once), so that the bare
+    floor's module connects there and the relay's sessions find the world paired."""
+    relay_ws = ws_url(relay)
+    for world in sim.config.worlds:
+        for user in sim.config.users:
+            client = client_id_for(world.id, None, user.id)
+            for key, value in (
+                ("wsRelayUrl", relay_ws),
+                ("clientId", client),
+                ("pairedRelayUrl", relay_ws),
+            ):
+                sim.state.set_setting(world.id, user.id, f"foundry-rest-api.{key}", value)
 
 
 async def prepare_start(
@@ -276,11 +301,8 @@ class BareFlow:
 
     async def start(self, sim_url: str, user: str, relay_ws: str, token: str) -> Any:
         context = await self.browser.new_context()
-        seed = {
-            "foundry-rest-api.connectionToken": token,
-            "foundry-rest-api.wsRelayUrl": relay_ws,
-            "core.noCanvas": True,
-        }
+        # The relay URL is a world setting (pair_world); only the token is the browser's.
+        seed = {"foundry-rest-api.connectionToken": token, "core.noCanvas": True}
         await context.add_init_script(
             SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
         )

@@ -14,6 +14,7 @@ from common import (
     fmt,
     header,
     new_token,
+    pair_world,
     prepare_start,
     relay_process,
     simulator,
@@ -32,6 +33,7 @@ async def main(runs: int) -> None:
             httpx.AsyncClient(base_url=relay.url, timeout=60) as http,
         ):
             token = new_token(relay)
+            pair_world(sim, relay)
             relay_times: list[float] = []
             bare_times: list[float] = []
             for i in range(-1, runs):  # run -1 warms both browsers up

@@ -15,6 +15,7 @@ from common import (
     bare_tree,
     header,
     new_token,
+    pair_world,
     prepare_start,
     pss_bytes,
     relay_process,
@@ -50,6 +51,7 @@ async def main(counts: list[int], settle: float) -> None:
     async with simulator(3 * top) as sim:
         # Phase A, the targets: a relay's tree alone on the machine.
         with relay_process() as relay:
+            pair_world(sim, relay)
             async with httpx.AsyncClient(base_url=relay.url, timeout=120) as http:
                 sessions: list[str] = []
                 for count in counts:
@@ -60,6 +62,7 @@ async def main(counts: list[int], settle: float) -> None:
         # same moment, since PSS splits the pages both browsers share.
         with relay_process() as relay:
             token = new_token(relay)
+            pair_world(sim, relay)
             async with (
                 httpx.AsyncClient(base_url=relay.url, timeout=120) as http,
                 BareFlow() as bare,

@@ -14,6 +14,7 @@ from common import (
     cpu_seconds,
     header,
     new_token,
+    pair_world,
     prepare_start,
     relay_process,
     simulator,
@@ -38,6 +39,7 @@ async def main(sessions: int, seconds: float) -> None:
             simulator(2 * sessions) as sim,
             httpx.AsyncClient(base_url=relay.url, timeout=120) as http,
         ):
+            pair_world(sim, relay)
             for i in range(sessions):
                 body = await prepare_start(http, relay, sim.url, f"GM{i}")
                 await start_session(http, relay, body)

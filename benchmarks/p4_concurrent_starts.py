@@ -13,6 +13,7 @@ from common import (
     end_via_relay,
     header,
     new_token,
+    pair_world,
     prepare_start,
     relay_process,
     simulator,
@@ -34,6 +35,7 @@ async def main(concurrency: int, rounds: int) -> None:
             httpx.AsyncClient(base_url=relay.url, timeout=120) as http,
         ):
             token = new_token(relay)
+            pair_world(sim, relay)
             for round_no in range(-1, rounds):  # round -1 warms up
                 bodies = [
                     await prepare_start(http, relay, sim.url, next(users))

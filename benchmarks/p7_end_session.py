@@ -14,6 +14,7 @@ from common import (
     fmt,
     header,
     new_token,
+    pair_world,
     prepare_start,
     relay_process,
     renderer_pids,
@@ -65,6 +66,7 @@ async def main(runs: int) -> None:
             httpx.AsyncClient(base_url=relay.url, timeout=60) as http,
         ):
             token = new_token(relay)
+            pair_world(sim, relay)
             for i in range(-1, runs):
                 body = await prepare_start(http, relay, sim.url, f"GM{2 * i + 2}")
                 session = await start_session(http, relay, body)
