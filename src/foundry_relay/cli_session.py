@@ -32,9 +32,17 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.
 
 def _fail(exc: RelayClientError, as_json: bool) -> typer.Exit:
     if as_json:
-        print(json.dumps({"error": exc.message, "code": exc.code, "status": exc.status}))
+        body = {"error": exc.message, "code": exc.code, "status": exc.status}
+        if exc.session_id:
+            body["sessionId"] = exc.session_id
+        print(json.dumps(body))
     else:
         err.print(f"[red]error {exc.code}[/red] ({exc.status}): {exc.message}")
+        if exc.session_id:
+            err.print(
+                f"[dim]diagnostics: GET /session/{exc.session_id}/log and"
+                f" /session/{exc.session_id}/screenshot[/dim]"
+            )
     return typer.Exit(1)
 
 
@@ -66,6 +74,13 @@ def register(session_app: typer.Typer) -> None:
                 "--password-stdin", help="Read the password from the first line of stdin."
             ),
         ] = False,
+        repair: Annotated[
+            bool,
+            typer.Option(
+                "--repair",
+                help="Re-pair a world paired with another relay (its GMs must pair again).",
+            ),
+        ] = False,
         as_json: JsonFlag = False,
     ) -> None:
         """Start a headless session; shows the launch stage while it waits."""
@@ -73,7 +88,17 @@ def register(session_app: typer.Typer) -> None:
         admin = os.environ.get("FOUNDRY_ADMIN_PASSWORD")
         try:
             result = asyncio.run(
-                _start(relay, api_key, foundry_url, username, world, password, admin, quiet=as_json)
+                _start(
+                    relay,
+                    api_key,
+                    foundry_url,
+                    username,
+                    world,
+                    password,
+                    admin,
+                    quiet=as_json,
+                    repair=repair,
+                )
             )
         except RelayClientError as exc:
             raise _fail(exc, as_json) from exc
@@ -146,6 +171,7 @@ async def _start(
     admin: str | None,
     *,
     quiet: bool,
+    repair: bool = False,
 ) -> dict[str, Any]:
     async with (
         AsyncRelayClient(relay, api_key) as client,
@@ -158,6 +184,7 @@ async def _start(
                 password=password,
                 world=world,
                 admin_password=admin,
+                repair=repair,
             )
         )
         if quiet:

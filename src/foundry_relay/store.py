@@ -678,6 +678,9 @@ class Store:
         """Approve (minting the pairing code the module will exchange) or deny a pending
         request; only a pending, unexpired request can be decided, once."""
         now = time.time()
+        key = self.get_key(key_id)
+        if key is None or key.revoked_at is not None:
+            raise NotFound(f"no active API key with id {key_id}")
         request = self.get_pair_request(code)
         if request is None:
             raise NotFound("pair request not found", code="PAIRING_CODE_INVALID")
