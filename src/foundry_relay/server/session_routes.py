@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
@@ -23,6 +23,12 @@ class StartSessionBody(BaseModel):
     encryptedPassword: str
     worldName: str | None = None
     captureBrowserConsole: str | None = None
+    repair: bool = Field(
+        False,
+        description="Re-pair a world whose module is paired with another relay (its GMs' own"
+        " browsers then have to pair again); without it such a world fails with"
+        " WORLD_PAIRED_ELSEWHERE.",
+    )
 
 
 def _headless(request: Request) -> HeadlessService:
