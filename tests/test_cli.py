@@ -179,6 +179,48 @@ def test_simulate_command_serves_on_port_zero(tmp_path: Path) -> None:
         assert proc.wait(timeout=30) == 0
 
 
+def test_simulate_unpaired_by_default_or_paired_with_a_relay(tmp_path: Path) -> None:
+    def world_settings(url: str) -> dict[str, str]:
+        with httpx.Client(base_url=url) as http:
+            http.get("/join")
+            user = http.get("/join").text
+            user_id = json.loads(user.split('type="application/json">')[1].split("</script>")[0])[
+                "users"
+            ][0]["id"]
+            http.post(
+                "/join", json={"action": "join", "userid": user_id, "password": "gm-password"}
+            )
+            page = http.get("/game").text
+        data = json.loads(page.split('type="application/json">')[1].split("</script>")[0])
+        return {k.split(".")[1]: v for k, v in data["worldSettings"].items()}
+
+    proc, url, line = spawn_listening("simulate", "--port", "0")
+    try:
+        assert "unpaired" in line
+        assert world_settings(url)["clientId"] == ""
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    args = ["--paired-with", "ws://127.0.0.1:3999", "--client-id", "fvtt_00112233445566aa"]
+    data_dir = ["--data-dir", str(tmp_path / "sim")]
+    proc, url, line = spawn_listening("simulate", "--port", "0", *args, *data_dir)
+    try:
+        assert "paired with ws://127.0.0.1:3999" in line
+        settings = world_settings(url)
+        assert settings["clientId"] == "fvtt_00112233445566aa"
+        assert settings["wsRelayUrl"] == settings["pairedRelayUrl"] == "ws://127.0.0.1:3999"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    # The pairing is kept in the data folder across restarts.
+    proc, url, _ = spawn_listening("simulate", "--port", "0", *data_dir)
+    try:
+        assert world_settings(url)["clientId"] == "fvtt_00112233445566aa"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+
+
 def test_json_log_format(tmp_path: Path) -> None:
     proc, _, line = spawn_listening(
         "serve",

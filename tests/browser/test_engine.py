@@ -238,9 +238,7 @@ async def test_websocket_guard_refuses_origins_not_allowed(tmp_path: Path) -> No
             # The page's own origin stays open (Foundry's own socket).
             own = sim.url.replace("http://", "ws://") + "/socket"
             assert not (await handle.page.evaluate(probe, own)).startswith("SecurityError")
-            assert await handle.page.evaluate("() => window.__relayBlockedSockets") == [
-                foreign_url
-            ]
+            assert await handle.page.evaluate("() => window.__relayBlockedSockets") == [foreign_url]
             # Page code cannot put the native constructor back.
             restored = await handle.page.evaluate(
                 "() => { try { window.WebSocket = function () {}; } catch (e) {}"

@@ -211,9 +211,7 @@ async def test_device_flow_deny_expire_unknown(relay: RelayHandle) -> None:
         denied = await owner.post(f"/auth/pair-request/{code}/deny")
         assert denied.json() == {"success": True, "message": "Pair request denied"}
     async with relay.http() as http:
-        assert (await http.get(f"/auth/pair-request/{code}/status")).json() == {
-            "status": "denied"
-        }
+        assert (await http.get(f"/auth/pair-request/{code}/status")).json() == {"status": "denied"}
     expired = relay.store.create_pair_request({"worldId": "w2"}, ttl=-1)
     async with relay.http() as http:
         r = await http.get(f"/auth/pair-request/{expired.code}/status")
@@ -259,9 +257,7 @@ async def test_unauthenticated_endpoints_are_throttled_per_address(
             limited = await http.post("/api/self-unpair", json={"token": "x"})
             assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
             assert limited.json()["code"] == "RATE_LIMITED"
-            probes = [
-                (await http.get("/api/clients/fvtt_x/active")).status_code for _ in range(3)
-            ]
+            probes = [(await http.get("/api/clients/fvtt_x/active")).status_code for _ in range(3)]
             assert probes == [404, 404, 429]
 
 

@@ -211,8 +211,16 @@ async def test_launch_failures_name_their_stage_and_leave_nothing(
         assert (error.status, error.code, error.body.get("stage")) == (status, code, stage)
         if code == "MODULE_NOT_CONNECTED":
             assert "module" in error.message and "relay" in error.message
+        if code == "FOUNDRY_LOGIN_REJECTED":
+            # Foundry's message key becomes a sentence; the key stays in a field.
+            assert error.body["foundryMessage"] == "JOIN.ErrorInvalidPassword"
+            assert "password is wrong for user 'Gamemaster'" in error.message
+        if code == "FOUNDRY_UNREACHABLE":
+            assert error.body["foundryUrl"].startswith(simulator.url)
+            assert simulator.url in error.message
         nothing_left(relay)
         [sid] = list(relay.state.headless.diagnostics)
+        assert error.session_id == sid  # its owner can read the log and screenshot
         record = relay.store.get_session_record(sid)
         assert record is not None and (record.state, record.end_reason) == ("failed", code)
         async with relay.http(key) as http:
