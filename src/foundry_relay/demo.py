@@ -75,8 +75,8 @@ async def run_demo(console: Console, *, chrome_path: str | None = None) -> int:
                 )
                 client = await stack.enter_async_context(AsyncRelayClient(relay_url, api_key))
                 session = await steps.run(
-                    "start a headless session (launch world, log in as Gamemaster, module"
-                    " connects)",
+                    "start a headless session (launch world, log in as Gamemaster, pair the"
+                    " world, module connects)",
                     lambda: client.start_session(
                         foundry_url=sim_url,
                         username="Gamemaster",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import RelayFactory, RelayHandle, remember_secret
+from ..conftest import RelayFactory, RelayHandle, remember_minted
 from ..processes import CLI
 from .module_client import FakeModule
 
@@ -35,9 +35,16 @@ async def new_code(relay: RelayHandle, key: str, **body: Any) -> str:
     return code
 
 
+def minted(r: Any) -> Any:
+    """A /auth/pair reply: its token is a secret that may appear in this body only."""
+    if r.status_code == 200:
+        remember_minted(r, r.json()["token"])
+    return r
+
+
 async def pair(relay: RelayHandle, **body: Any) -> Any:
     async with relay.http() as http:
-        return await http.post("/auth/pair", json=body)
+        return minted(await http.post("/auth/pair", json=body))
 
 
 async def test_pair_by_code_then_the_module_connects(relay: RelayHandle) -> None:
@@ -46,7 +53,7 @@ async def test_pair_by_code_then_the_module_connects(relay: RelayHandle) -> None
     r = await pair(relay, code=code.lower(), **WORLD)  # the module upper-cases; so do we
     assert r.status_code == 200, r.text
     paired = r.json()
-    token = remember_secret(paired["token"])
+    token = paired["token"]
     assert paired["relayUrl"] == relay.url.replace("http://", "ws://")
     assert paired["clientId"].startswith("fvtt_") and len(paired["clientId"]) == 21
     [stored] = [t for t in relay.store.list_tokens(key_id)]
@@ -102,43 +109,37 @@ async def test_twenty_concurrent_pairs_with_one_code_give_one_token(relay: Relay
     statuses = sorted(r.status_code for r in replies)
     assert statuses == [200] + [410] * 19
     for r in replies:
-        if r.status_code == 200:
-            remember_secret(r.json()["token"])
+        minted(r)
     assert len(relay.store.list_tokens(key_id)) == 1
 
 
 async def test_repairing_keeps_the_clientid(relay: RelayHandle) -> None:
     _, key = relay.new_key()
     first = (await pair(relay, code=await new_code(relay, key), **WORLD)).json()
-    remember_secret(first["token"])
     # Same world asking again with its stored clientId (same server): same client.
     again = await pair(
         relay, code=await new_code(relay, key), existingClientId=first["clientId"], **WORLD
     )
     assert again.json()["clientId"] == first["clientId"]
-    remember_secret(again.json()["token"])
     # Settings lost, but the fingerprint is the same: same client.
     by_fp = await pair(relay, code=await new_code(relay, key), **WORLD)
     assert by_fp.json()["clientId"] == first["clientId"]
-    remember_secret(by_fp.json()["token"])
     # A copy of the world on another server is another client.
     other = {**WORLD, "serverFingerprint": "fp-other", "serverOrigin": "http://127.0.0.1:30001"}
     copy = await pair(
         relay, code=await new_code(relay, key), existingClientId=first["clientId"], **other
     )
     assert copy.json()["clientId"] != first["clientId"]
-    remember_secret(copy.json()["token"])
     # "Add this browser": a code bound to the known client needs no world id.
     bound = await new_code(relay, key, clientId=first["clientId"])
     added = await pair(relay, code=bound)
     assert added.status_code == 200 and added.json()["clientId"] == first["clientId"]
-    remember_secret(added.json()["token"])
 
 
 async def test_a_paired_token_works_only_for_its_clientid(relay: RelayHandle) -> None:
     _, key = relay.new_key()
     paired = (await pair(relay, code=await new_code(relay, key), **WORLD)).json()
-    token = remember_secret(paired["token"])
+    token = paired["token"]
     module = FakeModule(relay.ws_url, "fvtt_someone_else", token=token)
     await module.open()
     assert await module.closed_with() == (1008, "Authentication failed")
@@ -188,18 +189,23 @@ async def test_device_flow_over_http(relay: RelayHandle) -> None:
         )
         page = await http.get(f"/pair/{code}")
         assert "exchanged" in page.text and "api-key" not in page.text
-        r = await http.post(
-            "/auth/pair",
-            json={"code": approved["pairingCode"], "worldId": "w1", "worldTitle": "World <One>"},
+        r = minted(
+            await http.post(
+                "/auth/pair",
+                json={
+                    "code": approved["pairingCode"],
+                    "worldId": "w1",
+                    "worldTitle": "World <One>",
+                },
+            )
         )
         assert r.status_code == 200
-        remember_secret(r.json()["token"])
     [known] = relay.store.known_clients(key_id)
     assert (known.client_id, known.world_id) == (r.json()["clientId"], "w1")
 
 
 async def test_device_flow_deny_expire_unknown(relay: RelayHandle) -> None:
-    key_id, key = relay.new_key()
+    _key_id, key = relay.new_key()
     async with relay.http() as http:
         missing = await http.post("/auth/pair-request", json={"worldTitle": "x"})
         assert missing.status_code == 400
@@ -222,9 +228,9 @@ async def test_device_flow_deny_expire_unknown(relay: RelayHandle) -> None:
 
 
 async def test_self_unpair_revokes_and_disconnects(relay: RelayHandle) -> None:
-    key_id, key = relay.new_key()
+    _key_id, key = relay.new_key()
     paired = (await pair(relay, code=await new_code(relay, key), **WORLD)).json()
-    token = remember_secret(paired["token"])
+    token = paired["token"]
     module = FakeModule(relay.ws_url, paired["clientId"], token=token)
     await module.connect()
     async with relay.http() as http:
@@ -319,7 +325,6 @@ async def test_cli_pair_code_and_request_decisions(relay: RelayHandle) -> None:
     code = json.loads(printed.stdout)["code"]
     r = await pair(relay, code=code, **WORLD)
     assert r.status_code == 200
-    remember_secret(r.json()["token"])
     assert _cli("pair", data=data).returncode == 2  # which key?
     human = _cli("pair", "--key-id", key_id, data=data)
     assert "pairing code" in human.stdout
@@ -348,7 +353,6 @@ async def test_relay_url_given_to_the_module(
     async with relay_factory(public_url=public_url) as relay:
         _, key = relay.new_key()
         r = await pair(relay, code=await new_code(relay, key), **WORLD)
-        remember_secret(r.json()["token"])
         expected = "wss://relay.example.org" if public_url else relay.url.replace("http", "ws")
         assert r.json()["relayUrl"] == expected
         async with relay.http() as http:

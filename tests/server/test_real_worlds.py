@@ -130,7 +130,7 @@ async def test_headless_start_auto_pairs_and_reuses_the_clientid(
     relay_factory: RelayFactory,
 ) -> None:
     async with headless_stack(relay_factory) as (relay, sim):
-        key_id, key = relay.new_key()
+        _key_id, key = relay.new_key()
         assert sim.state.world_setting("test-world", "clientId") == ""
         first = await start(relay, sim, key)
         assert first.client_id == paired_client(sim)

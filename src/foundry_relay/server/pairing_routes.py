@@ -255,7 +255,12 @@ def install_pairing_routes(app: FastAPI) -> None:
         """Deny a browser pairing request."""
         return await decide(code, request, key, False)
 
-    @app.get("/pair/{code}", tags=["pairing"], response_class=HTMLResponse)
+    @app.get(
+        "/pair/{code}",
+        tags=["pairing"],
+        response_class=HTMLResponse,
+        dependencies=[Depends(probe_throttle)],
+    )
     async def approval_page(code: str, request: Request) -> Response:
         """The page a GM's browser opens to approve a world (served by the relay, no CDN)."""
         found = relay_state(request).store.get_pair_request(code.upper()[:16])
