@@ -261,3 +261,47 @@ async def test_two_servers_with_copies_of_one_world_never_share_a_socket(
                 assert second.client_id == shared
                 await c.end_session(second.session_id)
             nothing_left(relay)
+
+
+async def test_cli_session_start_repair(relay_factory: RelayFactory) -> None:
+    import json
+    import os
+    import sys
+
+    async with stand_in_relay() as other:
+        config = SimConfig(paired_with=other.url, module_connect_delay=0.2)
+        async with headless_stack(relay_factory, config) as (relay, sim):
+            _, key = relay.new_key()
+
+            async def cli(*extra: str) -> tuple[int, dict[str, Any]]:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "foundry_relay.cli",
+                    "session",
+                    "start",
+                    "--relay",
+                    relay.url,
+                    "--foundry-url",
+                    sim.url,
+                    "--username",
+                    "Gamemaster",
+                    "--password-stdin",
+                    "--json",
+                    *extra,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                    env={**os.environ, "FOUNDRY_RELAY_API_KEY": key},
+                )
+                out, _ = await asyncio.wait_for(proc.communicate(b"gm-password\n"), 120)
+                return proc.returncode or 0, json.loads(out)
+
+            code, refused = await cli()
+            assert code == 1 and refused["code"] == "WORLD_PAIRED_ELSEWHERE"
+            assert refused["sessionId"] in relay.state.headless.diagnostics
+            code, started = await cli("--repair")
+            assert code == 0 and started["clientId"] == paired_client(sim)
+            async with client(relay, key) as c:
+                await c.end_session(started["sessionId"])
+            assert other.auth_frames == []
