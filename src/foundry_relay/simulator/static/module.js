@@ -337,9 +337,9 @@
       return;
     }
     if (!setting("connectionToken")) {
-      state.status = "no-token";
       const base = httpBase(relayUrl);
-      if (!base) return;
+      if (!base) { state.status = "no-token"; return; }
+      state.status = "probing";
       try {
         const r = await fetch(`${base}/api/clients/${encodeURIComponent(clientId)}/active`);
         state.probe = r.status;
@@ -347,8 +347,10 @@
           await setSetting("clientId", "");
           await setSetting("pairedRelayUrl", "");
           state.status = "unpaired";
+          return;
         }
       } catch (e) { state.probe = "failed"; }
+      state.status = "no-token";
       return;
     }
     connect();
