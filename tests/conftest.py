@@ -3,6 +3,7 @@ Chromium for simulator tests, and a log scan that fails the run if any secret wa
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -108,6 +109,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for secret, line in hits[:10]:
             print(f"  {secret}: {line}")
         session.exitstatus = 1
+
+
+async def wait_until(predicate: Any, timeout: float = 10, interval: float = 0.05) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` passes (a retry with a deadline)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(interval)
+    return bool(predicate())
 
 
 # -- relay ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,4 +34,8 @@ def test_benchmark_script_runs(script: str, args: list[str], expect: str) -> Non
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert expect in proc.stdout
-    assert "MET" in proc.stdout  # a verdict line with the measured figure was printed
+    # A verdict line with the measured figure was printed (met or not: targets are reported by
+    # the scripts, never asserted here).
+    assert re.search(
+        r"^.+: -?[0-9][0-9.,]*\S* \(target [≤≥] .+\) -> (MET|NOT MET)$", proc.stdout, re.M
+    )

@@ -68,8 +68,13 @@ async def test_full_chromium_fallback_works(tmp_path: Path) -> None:
     try:
         async with run_simulator() as sim:
             handle = await engine.new_session_page(seed={}, capture_console="")
+            assert engine.executable == "/usr/lib/chromium/chromium"
             await handle.page.goto(sim.url + "/join")
             await handle.page.wait_for_selector("select[name=userid]")
+            names = await handle.page.eval_on_selector_all(
+                "select[name=userid] option", "(os) => os.map((o) => o.textContent)"
+            )
+            assert names == ["", "Gamemaster", "Player"]
             await handle.close()
     finally:
         await engine.stop()

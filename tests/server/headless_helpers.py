@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -110,12 +109,3 @@ def renderer_pids(relay: RelayHandle) -> set[int]:
         except psutil.Error:
             continue
     return out
-
-
-async def wait_until(predicate: Any, timeout: float = 10, interval: float = 0.05) -> bool:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(interval)
-    return bool(predicate())

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,9 @@ from foundry_relay.client import AsyncRelayClient, RelayClientError
 from foundry_relay.simulator import Faults, SimConfig, SimUser, run_simulator
 from foundry_relay.store import Store
 
-from ..conftest import RelayFactory, remember_secret
+from ..conftest import RelayFactory, remember_secret, wait_until
 from ..processes import spawn_listening
-from .headless_helpers import GM_PASSWORD, client, headless_stack, nothing_left, wait_until
+from .headless_helpers import GM_PASSWORD, client, headless_stack, nothing_left
 
 
 def gms(n: int, prefix: str = "GM") -> list[SimUser]:
@@ -63,17 +62,15 @@ async def test_browser_sigkill_with_five_sessions(relay_factory: RelayFactory) -
             )
             assert len({i.client_id for i in infos}) == 5
             waiting = asyncio.create_task(c.world_info(client_id=infos[0].client_id))
-            await asyncio.sleep(0.3)
-            assert len(relay.state.hub.correlator.pending) == 1
+            assert await wait_until(lambda: len(relay.state.hub.correlator.pending) == 1)
             pid = relay.state.headless.engine.browser_pid
             assert pid is not None
-            killed_at = time.monotonic()
             os.kill(pid, signal.SIGKILL)
             with pytest.raises(RelayClientError) as err:
                 await waiting
-            assert err.value.code == "CLIENT_GONE" and time.monotonic() - killed_at < 2
-            assert await wait_until(lambda: relay.state.headless.sessions.all() == [], 2)
-            assert time.monotonic() - killed_at < 2.5
+            # CLIENT_GONE, not the reply (5 s away) nor a 408: failed when the browser died.
+            assert err.value.code == "CLIENT_GONE"
+            assert await wait_until(lambda: relay.state.headless.sessions.all() == [], 5)
         for info in infos:
             record = relay.store.get_session_record(info.session_id)
             assert record is not None and record.end_reason == "browser-crashed"
@@ -210,10 +207,9 @@ async def test_foundry_stopping_mid_launch(relay_factory: RelayFactory) -> None:
                     lambda: any(s.stage == "world-launch" for s in service.sessions.all()), 10
                 )
                 await asyncio.sleep(0.3)
-            began = time.monotonic()  # the simulator is gone now
             with pytest.raises(RelayClientError) as err:
-                await launch
+                await launch  # the simulator is gone now
+        # 502 at once, not GAME_LOAD_TIMEOUT after the world-launch timeout.
         assert (err.value.status, err.value.code) == (502, "FOUNDRY_UNREACHABLE")
         assert err.value.body["stage"] == "world-launch"
-        assert time.monotonic() - began < 10
         nothing_left(relay)

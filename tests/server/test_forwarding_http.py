@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from typing import Any
 
 import pytest
@@ -163,11 +162,9 @@ async def test_client_drop_mid_request_is_503_at_once(relay: RelayHandle) -> Non
 
     module.serve(drop)
     async with relay.http(key) as http:
-        started = time.monotonic()
         r = await http.get("/world-info")
-        elapsed = time.monotonic() - started
+    # 503 CLIENT_GONE, not 408 after the request timeout: failed when the socket closed.
     assert r.status_code == 503 and r.json()["code"] == "CLIENT_GONE"
-    assert elapsed < 5  # far below the 10 s request timeout: failed when the socket closed
 
 
 async def test_reply_from_another_socket_is_ignored(relay: RelayHandle) -> None:
@@ -186,7 +183,10 @@ async def test_reply_from_another_socket_is_ignored(relay: RelayHandle) -> None:
         await impostor.send(
             {"type": "world-info-result", "requestId": frame["requestId"], "data": {"forged": True}}
         )
-        await asyncio.sleep(0.2)
+        # The relay reads the impostor's frames in order: once its pong is back, the forged
+        # reply has been handled (and ignored).
+        await impostor.send({"type": "ping"})
+        assert await impostor.recv() == {"type": "pong"}
         assert not call.done()
         await target.send(
             {"type": "world-info-result", "requestId": frame["requestId"], "data": {"real": True}}

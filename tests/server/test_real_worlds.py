@@ -12,7 +12,7 @@ import pytest
 
 from foundry_relay.simulator import SimConfig, SimUser, run_simulator
 
-from ..conftest import RelayFactory, RelayHandle, remember_secret
+from ..conftest import RelayFactory, RelayHandle, remember_secret, wait_until
 from ..simulator.helpers import login_with_form, stand_in_relay
 from .headless_helpers import (
     client,
@@ -21,7 +21,6 @@ from .headless_helpers import (
     paired_client,
     start,
     start_error,
-    wait_until,
 )
 
 

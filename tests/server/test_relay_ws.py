@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from ..conftest import RelayFactory, RelayHandle
+from ..conftest import RelayFactory, RelayHandle, wait_until
 from .module_client import FakeModule
 
 
@@ -190,16 +190,11 @@ async def test_protocol_pings_drop_a_silent_client(relay_factory: RelayFactory) 
         await reader.readuntil(b"\r\n\r\n")
         writer.write(_masked_text_frame(json.dumps({"type": "auth", "token": token}).encode()))
         await writer.drain()
+        registry = relay.state.hub.registry
+        assert await wait_until(lambda: registry.get("fvtt_silent") is not None, 5)
+        # Dropped after two ping intervals without a pong.
+        assert await wait_until(lambda: registry.get("fvtt_silent") is None, 5)
         async with relay.http(key) as http:
-            for _ in range(20):
-                await asyncio.sleep(0.05)
-                if online(await http.get("/clients")) == 1:
-                    break
-            assert online(await http.get("/clients")) == 1
-            for _ in range(60):  # two ping intervals plus slack
-                await asyncio.sleep(0.05)
-                if online(await http.get("/clients")) == 0:
-                    break
             assert online(await http.get("/clients")) == 0
         writer.close()
 
@@ -213,7 +208,7 @@ async def test_oversize_frame_closes_1009(relay_factory: RelayFactory) -> None:
         await module.send({"type": "player-list", "users": ["x" * 20_000]})
         code, _ = await module.closed_with()
         assert code == 1009
-        await asyncio.sleep(0.1)
+        assert await wait_until(lambda: relay.state.hub.registry.get("fvtt_big") is None)
         async with relay.http(key) as http:
             assert online(await http.get("/clients")) == 0
 
@@ -228,6 +223,6 @@ async def test_module_probe_endpoint(relay: RelayHandle) -> None:
         r = await http.get("/api/clients/fvtt_seen/active")
         assert r.status_code == 200 and r.json() == {"active": True}
         await module.close()
-        await asyncio.sleep(0.2)
+        assert await wait_until(lambda: relay.state.hub.registry.get("fvtt_seen") is None)
         r = await http.get("/api/clients/fvtt_seen/active")
         assert r.status_code == 200 and r.json() == {"active": False}

@@ -6,11 +6,13 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import psutil
+import pytest
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from foundry_relay.browser.engine import chromium_args
+from foundry_relay.client import RelayClientError
 from foundry_relay.server.runner import serve_app
 from foundry_relay.simulator import SimConfig, SimUser
 
@@ -37,13 +39,10 @@ async def test_redirect_to_metadata_address_is_blocked(relay_factory: RelayFacto
     ):
         _, key = relay.new_key()
         async with client(relay, key) as c:
-            try:
+            with pytest.raises(RelayClientError) as caught:
                 await c.start_session(foundry_url=url, username="Gamemaster", password=GM_PASSWORD)
-                raise AssertionError("the redirect was followed")
-            except Exception as exc:  # RelayClientError
-                assert getattr(exc, "code", None) == "FOUNDRY_URL_FORBIDDEN"
-                assert getattr(exc, "status", None) == 400
-                assert "169.254.169.254" in str(exc)
+            assert (caught.value.code, caught.value.status) == ("FOUNDRY_URL_FORBIDDEN", 400)
+            assert "169.254.169.254" in caught.value.message
         nothing_left(relay)
 
 
@@ -57,13 +56,11 @@ async def test_allow_list_rechecks_every_redirect_hop(relay_factory: RelayFactor
                     foundry_url=sim.url, username="Gamemaster", password=GM_PASSWORD
                 )  # 127.0.0.1 is allowed
                 await c.end_session(ok.session_id)
-                try:
+                with pytest.raises(RelayClientError) as caught:
                     await c.start_session(
                         foundry_url=url, username="Gamemaster", password=GM_PASSWORD
                     )
-                    raise AssertionError("the redirect to 127.0.0.2 was followed")
-                except Exception as exc:
-                    assert getattr(exc, "code", None) == "FOUNDRY_URL_FORBIDDEN"
+                assert caught.value.code == "FOUNDRY_URL_FORBIDDEN"
         nothing_left(relay)
 
 
