@@ -299,14 +299,25 @@ class BareFlow:
         await self.browser.close()
         await self._pw.stop()
 
-    async def start(self, sim_url: str, user: str, relay_ws: str, token: str) -> Any:
+    async def prepare(self) -> tuple[Any, Any]:
+        """A context and page made ahead, as the relay keeps a spare one ready (off the clock)."""
         context = await self.browser.new_context()
+        return context, await context.new_page()
+
+    async def start(
+        self,
+        sim_url: str,
+        user: str,
+        relay_ws: str,
+        token: str,
+        prepared: tuple[Any, Any] | None = None,
+    ) -> Any:
+        context, page = prepared if prepared is not None else await self.prepare()
         # The relay URL is a world setting (pair_world); only the token is the browser's.
         seed = {"foundry-rest-api.connectionToken": token, "core.noCanvas": True}
         await context.add_init_script(
             SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
         )
-        page = await context.new_page()
         await page.goto(sim_url + "/join", wait_until="domcontentloaded")
         user_id = await page.evaluate(
             "(name) => Array.from(document.querySelectorAll('select[name=userid] option'))"

@@ -269,6 +269,10 @@ class Store:
         self._token_cache: dict[str, bool] = {}
         self._key_cache_stamp: tuple[int, int] | None = None
         self._db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits
+        # (session history, a token just minted), not a committed key. It saves an fsync per
+        # commit on the session start path.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()

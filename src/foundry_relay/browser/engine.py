@@ -286,10 +286,10 @@ class BrowserEngine:
             else:
                 context, page = await self._fresh_context(browser)
             # Applies to every document the page loads from now on, before any page script.
-            if allowed_ws_origins is not None:
-                await context.add_init_script(WEBSOCKET_GUARD % json.dumps(allowed_ws_origins))
             script = SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
-            await context.add_init_script(script)
+            if allowed_ws_origins is not None:
+                script = WEBSOCKET_GUARD % json.dumps(allowed_ws_origins) + script
+            await context.add_init_script(script)  # one round trip for both
         except PlaywrightError as exc:
             raise LaunchError(
                 f"could not open a browser context: {exc.message.splitlines()[0]}",
