@@ -204,7 +204,7 @@ async def test_canvas_off_by_default(relay_factory: RelayFactory, canvas: bool) 
             info = await c.start_session(
                 foundry_url=sim.url, username="Gamemaster", password=GM_PASSWORD
             )
-            page = relay.state.headless.pages[info.session_id].page
+            page = relay.state.headless.page_of(info.session_id)
             assert await page.evaluate("() => !!document.querySelector('#board')") is canvas
             await c.end_session(info.session_id)
 

@@ -79,16 +79,12 @@ async def start_error(
 def nothing_left(relay: RelayHandle) -> None:
     """No context, page, slot, waiter or live token is held after a session is over."""
     service = relay.state.headless
-    assert service.pages == {}
-    assert service.sessions.all() == []
-    assert service.launches == {}
-    assert relay.state.hub._auth_waiters == {}
+    held = service.holdings()
+    assert (held.sessions, held.pages, held.launches) == (0, 0, 0), held
+    assert relay.state.hub.waiting_tokens == 0
     assert relay.state.hub.correlator.pending == {}
-    browser = service.engine._browser
-    if browser is not None and browser.is_connected():
-        # Only the spare context prepared for the next start may remain.
-        spare = service.engine.spare_context
-        assert [c for c in browser.contexts if c is not spare] == []
+    # Only the spare context prepared for the next start may remain.
+    assert service.engine.session_contexts() == []
     live = [t for t in relay.store.list_tokens() if t.session_id and t.revoked_at is None]
     assert live == []
 

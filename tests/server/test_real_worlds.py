@@ -298,7 +298,7 @@ async def test_cli_session_start_repair(relay_factory: RelayFactory) -> None:
 
             code, refused = await cli()
             assert code == 1 and refused["code"] == "WORLD_PAIRED_ELSEWHERE"
-            assert refused["sessionId"] in relay.state.headless.diagnostics
+            assert refused["sessionId"] in relay.state.headless.live
             code, started = await cli("--repair")
             assert code == 0 and started["clientId"] == paired_client(sim)
             async with client(relay, key) as c:

@@ -90,7 +90,7 @@ async def test_browser_never_runs_with_web_security_disabled(relay_factory: Rela
                 cmd = " ".join(proc.cmdline())
                 assert "--disable-web-security" not in cmd
             # Same-origin policy holds: the Foundry page cannot read an origin without CORS.
-            page = relay.state.headless.pages[info.session_id].page
+            page = relay.state.headless.page_of(info.session_id)
             outcome = await page.evaluate(
                 """async (url) => {
                 try { const r = await fetch(url); await r.text(); return 'read'; }
@@ -113,12 +113,13 @@ async def test_sessions_cannot_see_each_others_storage_or_cookies(
         async with client(relay, key) as c:
             a = await c.start_session(foundry_url=sim.url, username="GM0", password=GM_PASSWORD)
             b = await c.start_session(foundry_url=sim.url, username="GM1", password=GM_PASSWORD)
-            pages = relay.state.headless.pages
-            page_a, page_b = pages[a.session_id], pages[b.session_id]
-            token_a = await page_a.page.evaluate(
+            page_a = relay.state.headless.page_of(a.session_id)
+            page_b = relay.state.headless.page_of(b.session_id)
+            assert page_a is not None and page_b is not None
+            token_a = await page_a.evaluate(
                 "() => localStorage.getItem('foundry-rest-api.connectionToken')"
             )
-            token_b = await page_b.page.evaluate(
+            token_b = await page_b.evaluate(
                 "() => localStorage.getItem('foundry-rest-api.connectionToken')"
             )
             assert token_a and token_b and token_a != token_b
@@ -126,9 +127,9 @@ async def test_sessions_cannot_see_each_others_storage_or_cookies(
             cookies_b = {x["value"] for x in await page_b.context.cookies()}
             assert cookies_a and cookies_b and not cookies_a & cookies_b
             # Same origin, different contexts: B's page sees only its own storage.
-            await page_a.page.evaluate("() => localStorage.setItem('probe', 'from-a')")
-            assert await page_b.page.evaluate("() => localStorage.getItem('probe')") is None
-            users = {await p.page.evaluate("() => game.user.name") for p in (page_a, page_b)}
+            await page_a.evaluate("() => localStorage.setItem('probe', 'from-a')")
+            assert await page_b.evaluate("() => localStorage.getItem('probe')") is None
+            users = {await p.evaluate("() => game.user.name") for p in (page_a, page_b)}
             assert users == {"GM0", "GM1"}
             await c.end_session(a.session_id)
             await c.end_session(b.session_id)

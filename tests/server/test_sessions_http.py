@@ -217,7 +217,7 @@ async def test_launch_failures_name_their_stage_and_leave_nothing(
             assert error.body["foundryUrl"].startswith(simulator.url)
             assert simulator.url in error.message
         nothing_left(relay)
-        [sid] = list(relay.state.headless.diagnostics)
+        [sid] = list(relay.state.headless.live)
         assert error.session_id == sid  # its owner can read the log and screenshot
         record = relay.store.get_session_record(sid)
         assert record is not None and (record.state, record.end_reason) == ("failed", code)
@@ -495,7 +495,7 @@ async def test_caller_disconnect_cancels_the_launch(relay_factory: RelayFactory)
             with pytest.raises(httpx.ReadTimeout):
                 await http.post("/start-session", json=body, headers={"x-api-key": key})
         assert await wait_until(lambda: relay.state.headless.sessions.all() == [], 3)
-        [sid] = list(relay.state.headless.diagnostics)
+        [sid] = list(relay.state.headless.live)
         record = relay.store.get_session_record(sid)
         assert record is not None and (record.state, record.end_reason) == (
             "failed",

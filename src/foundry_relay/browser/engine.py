@@ -347,6 +347,14 @@ class BrowserEngine:
     def spare_context(self) -> BrowserContext | None:
         return self._spare[0] if self._spare is not None else None
 
+    def session_contexts(self) -> list[BrowserContext]:
+        """Open contexts of the running browser, the spare one excepted."""
+        browser = self._browser
+        if browser is None or not browser.is_connected():
+            return []
+        spare = self.spare_context
+        return [c for c in browser.contexts if c is not spare]
+
     async def _guard_navigations(self, handle: SessionPage, guard: NavigationGuard) -> None:
         """Check every document request of the page, redirects included, before it is sent.
 

@@ -174,7 +174,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         state.router = state.hub
         app.state.relay = state
         if settings.allow_headless:
-            from .headless import HeadlessService
+            from ..headless import HeadlessService
 
             state.headless = HeadlessService(state)
             await state.headless.open()

@@ -144,6 +144,11 @@ class Hub:
         self._auth_waiters[token_id] = future
         return future
 
+    @property
+    def waiting_tokens(self) -> int:
+        """Launches waiting for their module to authenticate."""
+        return len(self._auth_waiters)
+
     def forget_token(self, token_id: str) -> None:
         future = self._auth_waiters.pop(token_id, None)
         if future is not None and not future.done():

@@ -1,22 +1,32 @@
-"""The four session endpoints (SPEC section 3) and the diagnostics routes (SPEC 4.6)."""
+"""The four session endpoints (SPEC section 3) and the diagnostics routes (SPEC 4.6): request
+validation and the wire formats; the headless service does the work."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..core.clients import METADATA_FIELDS
+from ..core.handshake import Handshake
+from ..core.sessions import Session
 from ..errors import BadRequest, RelayError
+from ..headless import HeadlessService, LiveSession
+from ..headless.service import StartRequest
 from ..store import ApiKey
-from .deps import json_response, read_json_body, require_key, wait_disconnect
-from .headless import HeadlessService
-from .state import RelayState
+from .deps import json_response, read_json_body, relay_state, require_key, wait_disconnect
+
+START_BODY_LIMIT = 64 * 1024
+CAPTURE_LEVELS = ("", "error", "warn", "debug")
 
 
 class StartSessionBody(BaseModel):
-    """Documented shape of ``POST /start-session`` (validated by hand for SPEC error codes)."""
+    """Documented shape of ``POST /start-session`` (validated by :func:`start_request` for the
+    SPEC's error codes)."""
 
     model_config = ConfigDict(extra="allow")
     handshakeToken: str
@@ -31,27 +41,115 @@ class StartSessionBody(BaseModel):
     )
 
 
+def start_request(body: dict[str, Any], default_capture: str) -> StartRequest:
+    """A ``POST /start-session`` body as a typed request; 400 ``BAD_REQUEST`` otherwise."""
+    token, encrypted = body.get("handshakeToken"), body.get("encryptedPassword")
+    if not isinstance(token, str) or not token or not isinstance(encrypted, str) or not encrypted:
+        raise BadRequest("handshakeToken and encryptedPassword (strings) are required")
+    world = body.get("worldName")
+    if world is not None and not isinstance(world, str):
+        raise BadRequest("worldName must be a string")
+    capture = body.get("captureBrowserConsole", default_capture)
+    if capture is None:
+        capture = ""
+    if capture not in CAPTURE_LEVELS:
+        raise BadRequest("captureBrowserConsole must be 'error', 'warn' or 'debug'")
+    repair = body.get("repair", False)
+    if not isinstance(repair, bool):
+        raise BadRequest("repair must be a boolean")
+    return StartRequest(
+        handshake_token=token,
+        encrypted_password=encrypted,
+        world_name=(world or "").strip() or None,
+        capture_console=capture,
+        repair=repair,
+    )
+
+
+def _ms(t: float) -> int:
+    return int(t * 1000)
+
+
+def handshake_json(hs: Handshake, instance_id: str) -> dict[str, Any]:
+    expires = datetime.fromtimestamp(hs.expires_at, UTC).isoformat().replace("+00:00", "Z")
+    return {
+        "token": hs.token,
+        "publicKey": hs.public_pem,
+        "nonce": hs.nonce,
+        "expires": expires,
+        "instanceId": instance_id,
+        "foundryUrl": hs.foundry_url,
+        "username": hs.username,
+    }
+
+
+def pending_json(s: Session) -> dict[str, Any]:
+    return {
+        "sessionId": s.session_id,
+        "foundryUrl": s.foundry_url,
+        "username": s.username,
+        "worldName": s.world_name,
+        "startedAt": _ms(s.started_at),
+        "stage": s.stage,
+    }
+
+
+def active_json(s: Session, metadata: dict[str, str | None] | None) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "sessionId": s.session_id,
+        "clientId": s.client_id,
+        "foundryUrl": s.foundry_url,
+        "username": s.username,
+        "worldName": s.world_name,
+        "startedAt": _ms(s.started_at),
+        "lastActivity": _ms(s.last_activity),
+        "clientConnected": s.dropped_at is None,
+    }
+    if metadata is not None:  # the module's connection metadata, while it is connected
+        for name in METADATA_FIELDS:
+            if name != "customName":
+                item[name] = metadata.get(name)
+    return item
+
+
+def log_json(live: LiveSession) -> dict[str, Any]:
+    s, diag = live.session, live.diagnostics
+    return {
+        "sessionId": s.session_id,
+        "state": s.state,
+        "stage": s.stage,
+        "reason": s.reason,
+        "startedAt": _ms(s.started_at),
+        "endedAt": _ms(s.ended_at) if s.ended_at else None,
+        "timeline": [
+            {"at": _ms(at), "event": event, "detail": detail} for at, event, detail in s.timeline
+        ],
+        "failure": diag.failure,
+        "console": live.console_lines(),
+        "hasScreenshot": diag.screenshot is not None or live.page is not None,
+    }
+
+
 def _headless(request: Request) -> HeadlessService:
-    state: RelayState = request.app.state.relay
+    state = relay_state(request)
     if state.headless is None:
         raise RelayError("headless sessions are disabled on this relay", code="HEADLESS_DISABLED")
     return state.headless
 
 
 def install_session_routes(app: FastAPI) -> None:
-
     @app.post("/session-handshake", tags=["sessions"], response_class=Response)
     async def session_handshake(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         """Start a headless session: get a one-time token, a public key and a nonce."""
         service = _headless(request)
         h = request.headers
-        result = await service.handshake(
+        hs = await service.handshake(
             key,
             foundry_url=h.get("x-foundry-url"),
             username=h.get("x-username"),
             world_name=h.get("x-world-name"),
         )
-        return json_response(result)
+        return json_response(handshake_json(hs, relay_state(request).instance_id))
 
     @app.post(
         "/start-session",
@@ -67,8 +165,9 @@ def install_session_routes(app: FastAPI) -> None:
     async def start_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         """Launch the headless browser; returns when the module has connected."""
         service = _headless(request)
-        body = await read_json_body(request, 64 * 1024)
-        launch = asyncio.ensure_future(service.start_session(key, body))
+        body = await read_json_body(request, START_BODY_LIMIT)
+        start = start_request(body, service.settings.capture_browser_console)
+        launch = asyncio.ensure_future(service.start_session(key, start))
         gone = asyncio.ensure_future(wait_disconnect(request))
         try:
             await asyncio.wait({launch, gone}, return_when=asyncio.FIRST_COMPLETED)
@@ -81,8 +180,9 @@ def install_session_routes(app: FastAPI) -> None:
                 await launch
             except (asyncio.CancelledError, RelayError):
                 pass
-            return json_response({"error": "caller disconnected", "code": "LAUNCH_CANCELLED"}, 409)
-        return json_response(launch.result())
+            raise RelayError("caller disconnected", code="LAUNCH_CANCELLED")
+        session_id, client_id = launch.result()
+        return json_response({"success": True, "sessionId": session_id, "clientId": client_id})
 
     @app.delete("/end-session", tags=["sessions"], response_class=Response)
     async def end_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
@@ -90,7 +190,7 @@ def install_session_routes(app: FastAPI) -> None:
         service = _headless(request)
         session_id = request.query_params.get("sessionId")
         if not session_id:
-            body = await read_json_body(request, 64 * 1024)
+            body = await read_json_body(request, START_BODY_LIMIT)
             value = body.get("sessionId")
             if value is not None and not isinstance(value, str):
                 raise BadRequest("sessionId must be a string")
@@ -103,18 +203,24 @@ def install_session_routes(app: FastAPI) -> None:
     @app.get("/session", tags=["sessions"], response_class=Response)
     async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         """The caller's active and pending sessions."""
-        return json_response(_headless(request).list_sessions(key))
+        service = _headless(request)
+        registry = relay_state(request).hub.registry
+        active, pending = [], []
+        for s in service.sessions_of(key):
+            if s.state == "launching":
+                pending.append(pending_json(s))
+            elif s.state == "active":
+                entry = registry.get(s.client_id or "")
+                metadata = entry.metadata if entry is not None and entry.key_id == key.id else None
+                active.append(active_json(s, metadata))
+        return json_response({"activeSessions": active, "pendingSessions": pending})
 
-    @app.get(
-        "/session/{session_id}/log",
-        tags=["sessions"],
-        response_class=Response,
-    )
+    @app.get("/session/{session_id}/log", tags=["sessions"], response_class=Response)
     async def session_log(
         session_id: str, request: Request, key: ApiKey = Depends(require_key)
     ) -> Response:
         """Stage timeline, failure and captured console lines of one of the caller's sessions."""
-        return json_response(_headless(request).session_log(key, session_id))
+        return json_response(log_json(_headless(request).owned(key, session_id)))
 
     @app.get(
         "/session/{session_id}/screenshot",

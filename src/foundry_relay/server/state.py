@@ -16,7 +16,7 @@ from ..store import ApiKey, Store
 from .hub import Hub
 
 if TYPE_CHECKING:
-    from .headless import HeadlessService
+    from ..headless import HeadlessService
 
 log = logging.getLogger(__name__)
 

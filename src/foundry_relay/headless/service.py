@@ -1,0 +1,519 @@
+"""The headless session service: handshakes, launches, timers, ending (SPEC 3, 4).
+
+Drives the pure state machine of :mod:`foundry_relay.core.sessions` with the browser engine and
+the hub's events; each session's resources live in one :class:`LiveSession`. Every launch
+releases its context, slot and token whatever happens; every await is bounded. Wire formats are
+the routes' business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..browser.engine import BrowserEngine
+from ..browser.login import LoginTarget, Timeouts, login
+from ..browser.watchdog import reap_stale
+from ..core.clients import ClientEntry
+from ..core.handshake import Handshake, InProcessHandshakeStore, open_envelope
+from ..core.pairing import ws_origin
+from ..core.ratelimit import RateLimiter
+from ..core.sessions import InProcessSessionRegistry, Session, Timing
+from ..core.urlpolicy import UrlPolicy
+from ..errors import BadRequest, LaunchError, NotFound, RelayError
+from ..server.keypool import KeyPool
+from ..store import ApiKey
+from .live import LiveSession
+from .pairing import PairingStep
+from .urlguard import FoundryUrlGuard
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from ..server.state import RelayState
+
+log = logging.getLogger(__name__)
+
+MAX_KEPT_LOGS = 500
+MODULE_HINT = (
+    "the Foundry module did not connect to this relay within {timeout:g} s although the world is"
+    " paired with it ({url}): is foundry-rest-api enabled for this world, and can the Foundry page"
+    " reach {url}? The session log and screenshot show the page."
+)
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """A validated ``POST /start-session`` body."""
+
+    handshake_token: str
+    encrypted_password: str
+    world_name: str | None = None
+    capture_console: str = ""
+    repair: bool = False
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the service holds right now (for health checks and tests)."""
+
+    sessions: int  # reserved slots: launching, active or ending
+    pages: int  # open browser contexts of sessions
+    launches: int  # start requests in progress
+    kept_logs: int  # finished sessions whose diagnostics are kept
+
+
+class HeadlessService:
+    """Everything about headless sessions in this process."""
+
+    def __init__(self, state: RelayState) -> None:
+        s = state.settings
+        self.state = state
+        self.settings = s
+        self.timing = Timing(
+            idle_timeout=s.headless_session_timeout,
+            max_lifetime=s.headless_max_lifetime,
+            client_grace=s.client_grace_seconds,
+        )
+        self.timeouts = Timeouts(
+            navigation=s.navigation_timeout,
+            world_launch=s.world_launch_timeout,
+            game_ready=s.game_ready_timeout,
+        )
+        self.handshakes = InProcessHandshakeStore()
+        self.sessions = InProcessSessionRegistry()
+        self.keys = KeyPool()
+        self.rate = RateLimiter(s.session_rate_limit)
+        self.urls = FoundryUrlGuard(UrlPolicy.from_lists(s.foundry_url_allow, s.foundry_url_deny))
+        self.engine = BrowserEngine(
+            chrome_path=s.chrome_path,
+            extra_args=s.chrome_args,
+            keep_spare=s.headless_spare_context,
+            home=s.data_dir / "browser-home",
+            on_crash=self._crashed,
+        )
+        self.live: dict[str, LiveSession] = {}  # live sessions, and finished ones' kept logs
+        self.pairing = PairingStep(state, self.timeouts, lambda: list(self.live.values()))
+        self._sweeper: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+        state.hub.hooks = self
+
+    # -- lifecycle of the service ---------------------------------------------------------------
+
+    async def open(self) -> None:
+        reap_stale(self.engine.home)
+        await self.keys.start()
+        marked = self.state.store.mark_unfinished_sessions("relay-shutdown")
+        if marked:
+            log.info("marked %d session(s) of a previous run as ended", marked)
+        self._sweeper = asyncio.create_task(self._sweep_loop(), name="headless-sweeper")
+        if self.settings.headless_prewarm:
+            await self.engine.ensure_browser()
+
+    async def close(self) -> None:
+        """Stop accepting, end every session (``relay-shutdown``), close the browser."""
+        self._stopping = True
+        await asyncio.gather(
+            *(self._end(live, "relay-shutdown") for live in self._unfinished()),
+            return_exceptions=True,
+        )
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        await self.engine.stop()
+        await self.keys.stop()
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(15)
+            now = time.time()
+            self.handshakes.sweep(now)
+            for sid, live in list(self.live.items()):
+                kept = live.diagnostics.kept_until
+                if kept is not None and now >= kept:
+                    del self.live[sid]
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _unfinished(self) -> list[LiveSession]:
+        return [live for live in self.live.values() if not live.done.is_set()]
+
+    def holdings(self) -> Holdings:
+        lives = list(self.live.values())
+        return Holdings(
+            sessions=len(self.sessions.all()),
+            pages=sum(1 for live in lives if live.page is not None),
+            launches=sum(1 for live in lives if live.launch is not None),
+            kept_logs=sum(1 for live in lives if live.done.is_set()),
+        )
+
+    # -- handshake ------------------------------------------------------------------------------
+
+    async def handshake(
+        self, key: ApiKey, *, foundry_url: str | None, username: str | None, world_name: str | None
+    ) -> Handshake:
+        if self._stopping:
+            raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
+        if not username or not username.strip():
+            raise BadRequest("x-username header is required")
+        url = await self.urls.check(foundry_url)
+        self.rate.hit(key.id, time.monotonic())
+        pair = await self.keys.current()
+        return self.handshakes.create(
+            key_id=key.id,
+            foundry_url=url,
+            username=username.strip(),
+            world_name=(world_name or "").strip() or None,
+            private_key=pair.private_key,
+            public_pem=pair.public_pem,
+            now=time.time(),
+            ttl=self.settings.handshake_ttl_seconds,
+            max_pending=self.settings.handshake_max_pending,
+        )
+
+    # -- start ----------------------------------------------------------------------------------
+
+    async def start_session(self, key: ApiKey, request: StartRequest) -> tuple[str, str]:
+        """Launch a session; returns ``(sessionId, clientId)`` once its module connected."""
+        if self._stopping:
+            raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
+        self.rate.hit(key.id, time.monotonic())
+        hs = self.handshakes.consume(request.handshake_token, key.id, time.time())
+        credentials = open_envelope(hs, request.encrypted_password)
+        session = self.sessions.reserve(
+            key_id=key.id,
+            foundry_url=hs.foundry_url,
+            username=hs.username,
+            world_name=request.world_name or hs.world_name,
+            now=time.time(),
+            per_key_cap=self.settings.max_headless_sessions,
+            total_cap=self.settings.max_total_headless_sessions,
+        )
+        live = self.live[session.session_id] = LiveSession(session, launch=asyncio.current_task())
+        log.info(
+            "session %s launching (key %s, %s as %s)", live.id, key.id, hs.foundry_url, hs.username
+        )
+        try:
+            client_id = await self._launch(live, credentials, request)
+        except RelayError as exc:
+            # Its owner can read /session/{id}/log and /screenshot of the failed start.
+            exc.extra.setdefault("sessionId", live.id)
+            raise
+        finally:
+            live.launch = None
+            self._trim_kept_logs()
+        return live.id, client_id
+
+    def _trim_kept_logs(self) -> None:
+        """Keep the logs of at most MAX_KEPT_LOGS finished sessions (oldest go first), so a
+        busy relay does not hoard screenshots until their TTL."""
+        finished = [live for live in self.live.values() if live.diagnostics.kept_until]
+        excess = len(finished) - MAX_KEPT_LOGS
+        if excess > 0:
+            finished.sort(key=lambda live: live.diagnostics.kept_until or 0.0)
+            for live in finished[:excess]:
+                self.live.pop(live.id, None)
+
+    def _stage(self, session: Session, stage: str) -> None:
+        if session.state == "launching":
+            session.enter_stage(stage, time.time())
+            log.info("session %s stage %s", session.session_id, stage)
+
+    async def _launch(self, live: LiveSession, credentials: Any, request: StartRequest) -> str:
+        try:
+            return await self._launch_steps(live, credentials, request)
+        except asyncio.CancelledError:
+            error = self._cancelled(live)
+            await self._fail(live, error)
+            if error.code == "BROWSER_FAILED":
+                raise error from None
+            raise
+        except Exception as exc:
+            error = self._as_launch_error(live, exc)
+            await self._fail(live, error)
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            if live.token_id is not None:  # still live (activated): stop waiting for it
+                self.state.hub.forget_token(live.token_id)
+
+    async def _launch_steps(
+        self, live: LiveSession, credentials: Any, request: StartRequest
+    ) -> str:
+        session, store = live.session, self.state.store
+        # Inside the try of _launch: a store failure here releases the slot like any failure.
+        store.record_session_start(
+            session_id=live.id,
+            key_id=session.key_id,
+            foundry_url=session.foundry_url,
+            username=session.username,
+            world_name=session.world_name,
+            started_at=session.started_at,
+        )
+        record, plaintext = store.create_token(session.key_id, session_id=live.id)
+        live.token_id = record.id
+        waiter = self.state.hub.wait_for_token(record.id)
+        self._stage(session, "browser")
+        page = await self._open_page(live, plaintext, request.capture_console)
+        target = LoginTarget(session.foundry_url, session.username, session.world_name)
+        await login(
+            page,
+            target=target,
+            credentials=credentials,
+            timeouts=self.timeouts,
+            on_stage=lambda st: self._stage(session, st),
+        )
+        await self.pairing.run(live, page, target, repair=request.repair)
+        self._stage(session, "module-connect")
+        timeout = self.settings.module_connect_timeout
+        try:
+            entry = await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except TimeoutError as exc:
+            hint = MODULE_HINT.format(timeout=timeout, url=self.state.relay_ws_url)
+            raise LaunchError(hint, code="MODULE_NOT_CONNECTED", stage="module-connect") from exc
+        if session.state != "launching":
+            raise asyncio.CancelledError
+        session.activate(entry.client_id, time.time())
+        store.record_session_state(live.id, "active", client_id=entry.client_id)
+        self._arm_timer(live)
+        log.info("session %s active (client %s)", live.id, entry.client_id)
+        return entry.client_id
+
+    async def _open_page(self, live: LiveSession, token: str, capture: str) -> Page:
+        # Only client-scope settings live in localStorage: the token (and no canvas). The relay
+        # URL and clientId are world settings, handled once the game is ready (PairingStep).
+        seed: dict[str, Any] = {"foundry-rest-api.connectionToken": token}
+        if not self.settings.headless_canvas:
+            seed["core.noCanvas"] = True
+        origins = {ws_origin(url) for url in self.state.own_relay_urls()}
+        live.page = await self.engine.new_session_page(
+            seed=seed,
+            capture_console=capture,
+            navigation_guard=self.urls.verdict,
+            allowed_ws_origins=sorted(o for o in origins if o),
+        )
+        return live.page.page
+
+    def _cancelled(self, live: LiveSession) -> LaunchError:
+        stage = live.session.stage
+        if live.crash_cancelled:
+            live.crash_cancelled = False
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            return LaunchError(
+                "the browser crashed during the launch", code="BROWSER_FAILED", stage=stage
+            )
+        return LaunchError("the launch was cancelled", code="LAUNCH_CANCELLED", stage=stage)
+
+    def _as_launch_error(self, live: LiveSession, exc: Exception) -> LaunchError:
+        stage = live.session.stage
+        blocked = live.page.blocked if live.page is not None else None
+        if isinstance(exc, RelayError) and exc.code == "FOUNDRY_URL_FORBIDDEN":
+            blocked = None
+        if blocked and isinstance(exc, LaunchError):
+            return LaunchError(
+                f"the Foundry URL led (by redirect) to an address the relay's policy forbids:"
+                f" {blocked}",
+                code="FOUNDRY_URL_FORBIDDEN",
+                stage=exc.stage,
+            )
+        if isinstance(exc, LaunchError):
+            return exc
+        if isinstance(exc, RelayError):
+            return LaunchError(exc.message, code=exc.code, stage=stage, **exc.extra)
+        log.exception("session %s: unexpected launch error", live.id)
+        return LaunchError(
+            f"the launch failed unexpectedly: {type(exc).__name__}", code="INTERNAL", stage=stage
+        )
+
+    async def _fail(self, live: LiveSession, error: LaunchError) -> None:
+        """Record a failed launch and release everything it held."""
+        session, now = live.session, time.time()
+        diag = live.diagnostics
+        diag.failure = {
+            "code": error.code,
+            "stage": error.stage or session.stage,
+            "error": error.message,
+        }
+        if live.page is not None:
+            if error.code not in ("LAUNCH_CANCELLED", "BROWSER_FAILED"):
+                diag.screenshot = await live.page.screenshot()
+            live.keep_page_output()
+            await live.page.close()
+            live.page = None
+        diag.kept_until = now + self.settings.diagnostics_ttl_seconds
+        await self._release_token(live)
+        if session.state == "launching":
+            session.fail(error.code, now)
+            state, reason = "failed", error.code
+        else:  # ended by its owner or by shutdown while launching
+            if session.state == "ending":
+                session.finish(now)
+            state, reason = "ended", session.reason or error.code
+        live.client_claim = None
+        self.sessions.release(session)
+        self.state.store.record_session_state(live.id, state, reason=reason, ended_at=now)
+        log.info("session %s %s: %s at stage %s", live.id, state, reason, error.stage)
+        live.done.set()
+
+    async def _release_token(self, live: LiveSession) -> None:
+        """Revoke the session's token and close the socket that authenticated with it."""
+        token_id, live.token_id = live.token_id, None
+        if token_id is None:
+            return
+        self.state.hub.forget_token(token_id)
+        with contextlib.suppress(NotFound):
+            self.state.store.revoke_token(token_id)
+        hub = self.state.hub
+        for entry in hub.registry.for_key(live.key_id):
+            if entry.token_id == token_id:
+                conn = entry.connection
+                hub.unregister(entry)
+                close = getattr(conn, "close", None)
+                if close is not None:
+                    await close("session-ended")
+
+    # -- end ------------------------------------------------------------------------------------
+
+    def owned(self, key: ApiKey, session_id: str) -> LiveSession:
+        """One of the key's sessions (live or with its log kept); the same 404 for others'."""
+        live = self.live.get(session_id)
+        if live is None or live.key_id != key.id:
+            raise NotFound(f"no session '{session_id}'", code="SESSION_NOT_FOUND")
+        return live
+
+    async def end(self, key: ApiKey, session_id: str) -> None:
+        live = self.owned(key, session_id)
+        if live.session.state not in ("launching", "active"):
+            raise NotFound(f"no session '{session_id}'", code="SESSION_NOT_FOUND")
+        await self._end(live, "ended-by-user")
+
+    async def _end(self, live: LiveSession, reason: str) -> None:
+        session = live.session
+        was_launching = session.state == "launching"
+        if not session.begin_end(reason, time.time()):
+            with contextlib.suppress(TimeoutError):  # another caller is ending it: wait, bounded
+                await asyncio.wait_for(live.done.wait(), 30)
+            return
+        log.info("session %s ending: %s", live.id, reason)
+        if was_launching:
+            if live.launch is not None and not live.launch.done():
+                live.launch.cancel()
+            try:
+                await asyncio.wait_for(live.done.wait(), 30)
+            except TimeoutError:
+                log.warning("session %s: launch did not stop in time", live.id)
+            return
+        live.cancel_timer()
+        await self._release_token(live)
+        if live.page is not None:
+            if reason not in ("browser-crashed", "relay-shutdown"):
+                live.diagnostics.screenshot = await live.page.screenshot()  # the last page
+            live.keep_page_output()
+            await live.page.close()
+            live.page = None
+        now = time.time()
+        session.finish(now)
+        live.client_claim = None
+        self.sessions.release(session)
+        live.diagnostics.kept_until = now + self.settings.diagnostics_ttl_seconds
+        self.state.store.record_session_state(live.id, "ended", reason=reason, ended_at=now)
+        log.info("session %s ended: %s", live.id, reason)
+        self._trim_kept_logs()
+        live.done.set()
+
+    # -- timers ---------------------------------------------------------------------------------
+
+    def _arm_timer(self, live: LiveSession) -> None:
+        live.cancel_timer()
+        deadline = live.session.next_deadline(self.timing)
+        if deadline is None:
+            return
+        delay = max(0.0, deadline[0] - time.time())
+        live.timer = asyncio.get_running_loop().call_later(delay, self._on_timer, live)
+
+    def _on_timer(self, live: LiveSession) -> None:
+        live.timer = None
+        if live.session.state != "active":
+            return
+        reason = live.session.expired(time.time(), self.timing)
+        if reason is None:
+            self._arm_timer(live)  # activity moved the deadline: exact re-arm
+        else:
+            self._spawn(self._end(live, reason))
+
+    # -- hub hooks ------------------------------------------------------------------------------
+
+    def _active(self, entry: ClientEntry) -> LiveSession | None:
+        live = self.live.get(entry.session_id or "")
+        return live if live is not None and live.session.state == "active" else None
+
+    def client_authenticated(self, entry: ClientEntry) -> None:
+        live = self._active(entry)
+        if live is not None and live.session.dropped_at is not None:
+            live.session.client_returned(time.time())
+            log.info("session %s: client %s reconnected", live.id, entry.client_id)
+            self._arm_timer(live)
+
+    def client_gone(self, entry: ClientEntry) -> None:
+        live = self._active(entry)
+        if live is not None:
+            live.session.client_dropped(time.time())
+            log.info(
+                "session %s: client %s dropped; grace %gs",
+                live.id,
+                entry.client_id,
+                self.timing.client_grace,
+            )
+            self._arm_timer(live)
+
+    def client_touched(self, entry: ClientEntry) -> None:
+        live = self._active(entry)
+        if live is not None:
+            live.session.touch(time.time())
+
+    def gone_session_client(self, key_id: str, client_id: str) -> bool:
+        return any(
+            s.client_id == client_id and s.state == "active" and s.dropped_at is not None
+            for s in self.sessions.for_key(key_id)
+        )
+
+    # -- browser crash --------------------------------------------------------------------------
+
+    def _crashed(self) -> None:
+        for live in self._unfinished():
+            if live.session.state == "active":
+                self._spawn(self._end(live, "browser-crashed"))
+            elif live.session.state == "launching":
+                if live.launch is not None and not live.launch.done():
+                    live.crash_cancelled = True
+                    live.launch.cancel()
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def sessions_of(self, key: ApiKey) -> list[Session]:
+        """The key's launching and active sessions, oldest first."""
+        return sorted(self.sessions.for_key(key.id), key=lambda s: s.started_at)
+
+    def page_of(self, session_id: str) -> Page | None:
+        live = self.live.get(session_id)
+        return live.page.page if live is not None and live.page is not None else None
+
+    async def screenshot(self, key: ApiKey, session_id: str) -> bytes:
+        live = self.owned(key, session_id)
+        if live.page is not None:
+            png = await live.page.screenshot()
+            if png is not None:
+                return png
+        if live.diagnostics.screenshot is None:
+            raise NotFound("no screenshot kept for this session", code="SESSION_NOT_FOUND")
+        return live.diagnostics.screenshot
