@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..browser.engine import BrowserEngine
-from ..browser.login import LoginTarget, Timeouts, login
+from ..browser.login import Timeouts
 from ..browser.watchdog import reap_stale
 from ..core.clients import ClientEntry
 from ..core.handshake import Handshake, InProcessHandshakeStore, open_envelope
-from ..core.pairing import ws_origin
 from ..core.ratelimit import RateLimiter
 from ..core.sessions import InProcessSessionRegistry, Session, Timing
 from ..core.urlpolicy import UrlPolicy
-from ..errors import BadRequest, LaunchError, NotFound, RelayError
+from ..errors import BadRequest, NotFound, RelayError
 from ..server.keypool import KeyPool
 from ..store import ApiKey
+from .launch import Launcher, StartRequest
 from .live import LiveSession
 from .pairing import PairingStep
 from .urlguard import FoundryUrlGuard
@@ -39,22 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_KEPT_LOGS = 500
-MODULE_HINT = (
-    "the Foundry module did not connect to this relay within {timeout:g} s although the world is"
-    " paired with it ({url}): is foundry-rest-api enabled for this world, and can the Foundry page"
-    " reach {url}? The session log and screenshot show the page."
-)
-
-
-@dataclass(frozen=True)
-class StartRequest:
-    """A validated ``POST /start-session`` body."""
-
-    handshake_token: str
-    encrypted_password: str
-    world_name: str | None = None
-    capture_console: str = ""
-    repair: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +82,7 @@ class HeadlessService:
         )
         self.live: dict[str, LiveSession] = {}  # live sessions, and finished ones' kept logs
         self.pairing = PairingStep(state, self.timeouts, lambda: list(self.live.values()))
+        self.launcher = Launcher(self)
         self._sweeper: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._stopping = False
@@ -201,7 +186,7 @@ class HeadlessService:
             "session %s launching (key %s, %s as %s)", live.id, key.id, hs.foundry_url, hs.username
         )
         try:
-            client_id = await self._launch(live, credentials, request)
+            client_id = await self.launcher.run(live, credentials, request)
         except RelayError as exc:
             # Its owner can read /session/{id}/log and /screenshot of the failed start.
             exc.extra.setdefault("sessionId", live.id)
@@ -221,166 +206,10 @@ class HeadlessService:
             for live in finished[:excess]:
                 self.live.pop(live.id, None)
 
-    def _stage(self, session: Session, stage: str) -> None:
+    def enter_stage_of(self, session: Session, stage: str) -> None:
         if session.state == "launching":
             session.enter_stage(stage, time.time())
             log.info("session %s stage %s", session.session_id, stage)
-
-    async def _launch(self, live: LiveSession, credentials: Any, request: StartRequest) -> str:
-        try:
-            return await self._launch_steps(live, credentials, request)
-        except asyncio.CancelledError:
-            error = self._cancelled(live)
-            await self._fail(live, error)
-            if error.code == "BROWSER_FAILED":
-                raise error from None
-            raise
-        except Exception as exc:
-            error = self._as_launch_error(live, exc)
-            await self._fail(live, error)
-            if error is exc:
-                raise
-            raise error from exc
-        finally:
-            if live.token_id is not None:  # still live (activated): stop waiting for it
-                self.state.hub.forget_token(live.token_id)
-
-    async def _launch_steps(
-        self, live: LiveSession, credentials: Any, request: StartRequest
-    ) -> str:
-        session, store = live.session, self.state.store
-        # Inside the try of _launch: a store failure here releases the slot like any failure.
-        store.record_session_start(
-            session_id=live.id,
-            key_id=session.key_id,
-            foundry_url=session.foundry_url,
-            username=session.username,
-            world_name=session.world_name,
-            started_at=session.started_at,
-        )
-        record, plaintext = store.create_token(session.key_id, session_id=live.id)
-        live.token_id = record.id
-        waiter = self.state.hub.wait_for_token(record.id)
-        self._stage(session, "browser")
-        page = await self._open_page(live, plaintext, request.capture_console)
-        target = LoginTarget(session.foundry_url, session.username, session.world_name)
-        await login(
-            page,
-            target=target,
-            credentials=credentials,
-            timeouts=self.timeouts,
-            on_stage=lambda st: self._stage(session, st),
-        )
-        await self.pairing.run(live, page, target, repair=request.repair)
-        self._stage(session, "module-connect")
-        timeout = self.settings.module_connect_timeout
-        try:
-            entry = await asyncio.wait_for(asyncio.shield(waiter), timeout)
-        except TimeoutError as exc:
-            hint = MODULE_HINT.format(timeout=timeout, url=self.state.relay_ws_url)
-            raise LaunchError(hint, code="MODULE_NOT_CONNECTED", stage="module-connect") from exc
-        if session.state != "launching":
-            raise asyncio.CancelledError
-        session.activate(entry.client_id, time.time())
-        store.record_session_state(live.id, "active", client_id=entry.client_id)
-        self._arm_timer(live)
-        log.info("session %s active (client %s)", live.id, entry.client_id)
-        return entry.client_id
-
-    async def _open_page(self, live: LiveSession, token: str, capture: str) -> Page:
-        # Only client-scope settings live in localStorage: the token (and no canvas). The relay
-        # URL and clientId are world settings, handled once the game is ready (PairingStep).
-        seed: dict[str, Any] = {"foundry-rest-api.connectionToken": token}
-        if not self.settings.headless_canvas:
-            seed["core.noCanvas"] = True
-        origins = {ws_origin(url) for url in self.state.own_relay_urls()}
-        live.page = await self.engine.new_session_page(
-            seed=seed,
-            capture_console=capture,
-            navigation_guard=self.urls.verdict,
-            allowed_ws_origins=sorted(o for o in origins if o),
-        )
-        return live.page.page
-
-    def _cancelled(self, live: LiveSession) -> LaunchError:
-        stage = live.session.stage
-        if live.crash_cancelled:
-            live.crash_cancelled = False
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
-            return LaunchError(
-                "the browser crashed during the launch", code="BROWSER_FAILED", stage=stage
-            )
-        return LaunchError("the launch was cancelled", code="LAUNCH_CANCELLED", stage=stage)
-
-    def _as_launch_error(self, live: LiveSession, exc: Exception) -> LaunchError:
-        stage = live.session.stage
-        blocked = live.page.blocked if live.page is not None else None
-        if isinstance(exc, RelayError) and exc.code == "FOUNDRY_URL_FORBIDDEN":
-            blocked = None
-        if blocked and isinstance(exc, LaunchError):
-            return LaunchError(
-                f"the Foundry URL led (by redirect) to an address the relay's policy forbids:"
-                f" {blocked}",
-                code="FOUNDRY_URL_FORBIDDEN",
-                stage=exc.stage,
-            )
-        if isinstance(exc, LaunchError):
-            return exc
-        if isinstance(exc, RelayError):
-            return LaunchError(exc.message, code=exc.code, stage=stage, **exc.extra)
-        log.exception("session %s: unexpected launch error", live.id)
-        return LaunchError(
-            f"the launch failed unexpectedly: {type(exc).__name__}", code="INTERNAL", stage=stage
-        )
-
-    async def _fail(self, live: LiveSession, error: LaunchError) -> None:
-        """Record a failed launch and release everything it held."""
-        session, now = live.session, time.time()
-        diag = live.diagnostics
-        diag.failure = {
-            "code": error.code,
-            "stage": error.stage or session.stage,
-            "error": error.message,
-        }
-        if live.page is not None:
-            if error.code not in ("LAUNCH_CANCELLED", "BROWSER_FAILED"):
-                diag.screenshot = await live.page.screenshot()
-            live.keep_page_output()
-            await live.page.close()
-            live.page = None
-        diag.kept_until = now + self.settings.diagnostics_ttl_seconds
-        await self._release_token(live)
-        if session.state == "launching":
-            session.fail(error.code, now)
-            state, reason = "failed", error.code
-        else:  # ended by its owner or by shutdown while launching
-            if session.state == "ending":
-                session.finish(now)
-            state, reason = "ended", session.reason or error.code
-        live.client_claim = None
-        self.sessions.release(session)
-        self.state.store.record_session_state(live.id, state, reason=reason, ended_at=now)
-        log.info("session %s %s: %s at stage %s", live.id, state, reason, error.stage)
-        live.done.set()
-
-    async def _release_token(self, live: LiveSession) -> None:
-        """Revoke the session's token and close the socket that authenticated with it."""
-        token_id, live.token_id = live.token_id, None
-        if token_id is None:
-            return
-        self.state.hub.forget_token(token_id)
-        with contextlib.suppress(NotFound):
-            self.state.store.revoke_token(token_id)
-        hub = self.state.hub
-        for entry in hub.registry.for_key(live.key_id):
-            if entry.token_id == token_id:
-                conn = entry.connection
-                hub.unregister(entry)
-                close = getattr(conn, "close", None)
-                if close is not None:
-                    await close("session-ended")
 
     # -- end ------------------------------------------------------------------------------------
 
@@ -414,7 +243,7 @@ class HeadlessService:
                 log.warning("session %s: launch did not stop in time", live.id)
             return
         live.cancel_timer()
-        await self._release_token(live)
+        await self.launcher.release_token(live)
         if live.page is not None:
             if reason not in ("browser-crashed", "relay-shutdown"):
                 live.diagnostics.screenshot = await live.page.screenshot()  # the last page
@@ -433,7 +262,7 @@ class HeadlessService:
 
     # -- timers ---------------------------------------------------------------------------------
 
-    def _arm_timer(self, live: LiveSession) -> None:
+    def arm_timer(self, live: LiveSession) -> None:
         live.cancel_timer()
         deadline = live.session.next_deadline(self.timing)
         if deadline is None:
@@ -447,7 +276,7 @@ class HeadlessService:
             return
         reason = live.session.expired(time.time(), self.timing)
         if reason is None:
-            self._arm_timer(live)  # activity moved the deadline: exact re-arm
+            self.arm_timer(live)  # activity moved the deadline: exact re-arm
         else:
             self._spawn(self._end(live, reason))
 
@@ -462,7 +291,7 @@ class HeadlessService:
         if live is not None and live.session.dropped_at is not None:
             live.session.client_returned(time.time())
             log.info("session %s: client %s reconnected", live.id, entry.client_id)
-            self._arm_timer(live)
+            self.arm_timer(live)
 
     def client_gone(self, entry: ClientEntry) -> None:
         live = self._active(entry)
@@ -474,7 +303,7 @@ class HeadlessService:
                 entry.client_id,
                 self.timing.client_grace,
             )
-            self._arm_timer(live)
+            self.arm_timer(live)
 
     def client_touched(self, entry: ClientEntry) -> None:
         live = self._active(entry)

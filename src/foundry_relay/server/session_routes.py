@@ -16,7 +16,7 @@ from ..core.handshake import Handshake
 from ..core.sessions import Session
 from ..errors import BadRequest, RelayError
 from ..headless import HeadlessService, LiveSession
-from ..headless.service import StartRequest
+from ..headless.launch import StartRequest
 from ..store import ApiKey
 from .deps import json_response, read_json_body, relay_state, require_key, wait_disconnect
 
