@@ -51,6 +51,7 @@ STATUS: dict[str, int] = {
     "PAYLOAD_TOO_LARGE": 413,
     "LAUNCH_CANCELLED": 409,
     "SHUTTING_DOWN": 503,
+    "STORE_UNAVAILABLE": 503,
     "INTERNAL": 500,
 }
 
@@ -113,7 +114,9 @@ class LaunchError(RelayError):
 
 
 class StoreError(RelayError):
-    code = "INTERNAL"
+    """The relay's database failed or was busy (another process held its lock too long)."""
+
+    code = "STORE_UNAVAILABLE"
 
 
 # WebSocket close codes of the /relay protocol (SPEC 5.2); one table like STATUS.

@@ -1,0 +1,120 @@
+"""The SQLite plumbing shared by every part of the store: one connection guarded by a lock,
+short transactions, translated errors, the schema migration and the change stamp that keeps
+key lookups cached until the file changes."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreError
+from .records import ApiKey
+from .schema import MIGRATIONS
+
+# A write waits this long for another process's lock (the CLI's transactions are tiny) before
+# failing with STORE_UNAVAILABLE; reads never wait in WAL mode.
+BUSY_TIMEOUT_MS = 250
+
+
+class StoreConflict(StoreError):
+    """A uniqueness constraint refused a write (callers retry with a fresh value)."""
+
+
+class SqliteBase:
+    """Thread-safe access to the SQLite file. Cheap calls; used directly from the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        # Key lookups are cached until the file changes: our own commits bump _own_writes, and
+        # SQLite's data_version changes when another process (the CLI) commits, so a revoked
+        # key stops working at once without a table lookup per request.
+        self._own_writes = 0
+        self._key_cache: dict[str, ApiKey] = {}
+        self._token_cache: dict[str, bool] = {}
+        self._key_cache_stamp: tuple[int, int] | None = None
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits
+        # (session history, a token just minted), not a committed key. It saves an fsync per
+        # commit on the session start path.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+                self._own_writes += 1
+            except sqlite3.IntegrityError as exc:
+                self._rollback()
+                raise StoreConflict(f"store write refused: {exc}") from exc
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(f"store write failed: {exc}") from exc
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # no transaction was open (BEGIN itself failed)
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return list(self._db.execute(sql, args).fetchall())
+            except sqlite3.Error as exc:
+                raise StoreError(f"store query failed: {exc}") from exc
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._query("PRAGMA user_version")[0][0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _refresh_cache(self) -> None:
+        stamp = self.change_stamp()
+        if stamp != self._key_cache_stamp:
+            self._key_cache.clear()
+            self._token_cache.clear()
+            self._key_cache_stamp = stamp
+
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes whenever this process or another one (the CLI) commits to the file."""
+        return int(self._query("PRAGMA data_version")[0][0]), self._own_writes
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        rows = self._query(
+            "SELECT id, name, created_at, revoked_at FROM api_keys WHERE id = ?", (key_id,)
+        )
+        return ApiKey(**dict(rows[0])) if rows else None

@@ -1,0 +1,170 @@
+"""API keys and connection tokens: minted once, stored as SHA-256 hashes, compared in constant
+time; lookups cached until the file changes (our commits or another process's)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..credentials import hash_secret, new_api_key, new_connection_token, new_id, same_secret
+from ..errors import NotFound
+from .base import SqliteBase
+from .records import ApiKey, ConnectionToken
+
+
+class KeysAndTokens(SqliteBase):
+    # -- API keys -------------------------------------------------------------------------------
+
+    def create_key(self, name: str) -> tuple[ApiKey, str]:
+        """Create a key; returns the record and the plaintext key (shown once, never stored)."""
+        plaintext = new_api_key()
+        record = ApiKey(id=new_id(), name=name, created_at=time.time(), revoked_at=None)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO api_keys (id, name, key_hash, created_at) VALUES (?, ?, ?, ?)",
+                (record.id, name, hash_secret(plaintext), record.created_at),
+            )
+        return record, plaintext
+
+    def list_keys(self) -> list[ApiKey]:
+        rows = self._query(
+            "SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at"
+        )
+        return [ApiKey(**dict(row)) for row in rows]
+
+    def revoke_key(self, key_id: str) -> None:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (time.time(), key_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no active API key with id {key_id}")
+
+    def authenticate_key(self, plaintext: str) -> ApiKey | None:
+        """The active key whose hash matches, compared in constant time; None otherwise."""
+        digest = hash_secret(plaintext)
+        self._refresh_cache()
+        cached = self._key_cache.get(digest)
+        if cached is not None:
+            return cached
+        rows = self._query(
+            "SELECT id, name, key_hash, created_at, revoked_at FROM api_keys WHERE key_hash = ?",
+            (digest,),
+        )
+        for row in rows:
+            if same_secret(row["key_hash"], digest) and row["revoked_at"] is None:
+                key = ApiKey(row["id"], row["name"], row["created_at"], None)
+                if len(self._key_cache) < 10_000:
+                    self._key_cache[digest] = key
+                return key
+        return None
+
+    # -- connection tokens ----------------------------------------------------------------------
+
+    def create_token(
+        self,
+        key_id: str,
+        name: str = "",
+        *,
+        session_id: str | None = None,
+        client_id: str | None = None,
+    ) -> tuple[ConnectionToken, str]:
+        key = self.get_key(key_id)
+        if key is None or key.revoked_at is not None:
+            raise NotFound(f"no active API key with id {key_id}")
+        plaintext = new_connection_token()
+        record = ConnectionToken(
+            id=new_id(),
+            key_id=key_id,
+            name=name or (f"session {session_id}" if session_id else "manual"),
+            session_id=session_id,
+            created_at=time.time(),
+            revoked_at=None,
+            client_id=client_id,
+        )
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO connection_tokens"
+                " (id, key_id, name, token_hash, session_id, created_at, client_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    key_id,
+                    record.name,
+                    hash_secret(plaintext),
+                    session_id,
+                    record.created_at,
+                    client_id,
+                ),
+            )
+        return record, plaintext
+
+    def list_tokens(self, key_id: str | None = None) -> list[ConnectionToken]:
+        sql = (
+            "SELECT id, key_id, name, session_id, created_at, revoked_at, client_id"
+            " FROM connection_tokens"
+        )
+        args: tuple[Any, ...] = ()
+        if key_id is not None:
+            sql += " WHERE key_id = ?"
+            args = (key_id,)
+        rows = self._query(sql + " ORDER BY created_at", args)
+        return [ConnectionToken(**dict(row)) for row in rows]
+
+    def revoke_token(self, token_id: str) -> None:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE connection_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (time.time(), token_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no active connection token with id {token_id}")
+
+    def authenticate_token(self, plaintext: str) -> tuple[ConnectionToken, str] | None:
+        """The active token matching ``plaintext`` and its key id, if its key is active too."""
+        digest = hash_secret(plaintext)
+        rows = self._query(
+            "SELECT t.id, t.key_id, t.name, t.session_id, t.created_at, t.revoked_at,"
+            " t.client_id, t.token_hash FROM connection_tokens t JOIN api_keys k ON k.id = t.key_id"
+            " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND k.revoked_at IS NULL",
+            (digest,),
+        )
+        for row in rows:
+            if same_secret(row["token_hash"], digest):
+                fields = {k: row[k] for k in row.keys() if k != "token_hash"}
+                token = ConnectionToken(**fields)
+                return token, token.key_id
+        return None
+
+    def is_token_active(self, token_id: str) -> bool:
+        """Checked on every forwarded request; cached like key lookups until the file changes."""
+        self._refresh_cache()
+        cached = self._token_cache.get(token_id)
+        if cached is not None:
+            return cached
+        rows = self._query(
+            "SELECT 1 FROM connection_tokens t JOIN api_keys k ON k.id = t.key_id"
+            " WHERE t.id = ? AND t.revoked_at IS NULL AND k.revoked_at IS NULL",
+            (token_id,),
+        )
+        if len(self._token_cache) < 10_000:
+            self._token_cache[token_id] = bool(rows)
+        return bool(rows)
+
+    def is_key_active(self, key_id: str) -> bool:
+        """Checked for sockets of legacy modules (authenticated by the key itself)."""
+        rows = self._query("SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL", (key_id,))
+        return bool(rows)
+
+    def revoke_token_by_plaintext(self, plaintext: str) -> ConnectionToken | None:
+        """Self-unpair: revoke the active token matching ``plaintext``; None if there is none."""
+        found = self.authenticate_token(plaintext)
+        if found is None:
+            return None
+        token, _ = found
+        try:
+            self.revoke_token(token.id)
+        except NotFound:
+            return None
+        return token

@@ -1,0 +1,148 @@
+"""What the store keeps, as plain records (secrets never appear in them: only hashes are
+stored, and those stay inside the store)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    name: str
+    created_at: float
+    revoked_at: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "createdAt": self.created_at,
+            "revoked": self.revoked_at is not None,
+        }
+
+
+@dataclass(frozen=True)
+class ConnectionToken:
+    id: str
+    key_id: str
+    name: str
+    session_id: str | None
+    created_at: float
+    revoked_at: float | None
+    client_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "keyId": self.key_id,
+            "name": self.name,
+            "sessionId": self.session_id,
+            "clientId": self.client_id,
+            "createdAt": self.created_at,
+            "revoked": self.revoked_at is not None,
+        }
+
+
+@dataclass(frozen=True)
+class KnownClient:
+    """A world this key has paired with (or that connected with one of its tokens)."""
+
+    key_id: str
+    client_id: str
+    first_seen: float
+    last_seen: float
+    world_id: str | None
+    world_title: str | None
+    server_origin: str | None
+    fingerprint: str | None
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PairingCode:
+    code: str
+    key_id: str
+    client_id: str | None  # bound: "add this browser to a world already paired"
+    created_at: float
+    expires_at: float
+    used_at: float | None
+
+
+@dataclass(frozen=True)
+class PairRequest:
+    """A browser pairing request (device flow) from a world, waiting for a key holder."""
+
+    code: str
+    world_id: str
+    world_title: str
+    system_id: str
+    system_title: str
+    system_version: str
+    foundry_version: str
+    fingerprint: str
+    client_id: str
+    upgrade_only: bool
+    status: str  # pending | approved | exchanged | denied
+    key_id: str | None
+    pairing_code: str | None
+    created_at: float
+    expires_at: float
+
+    def effective_status(self, now: float) -> str:
+        return "expired" if self.status == "pending" and now >= self.expires_at else self.status
+
+    def as_json(self, now: float) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "worldId": self.world_id,
+            "worldTitle": self.world_title,
+            "systemId": self.system_id,
+            "systemTitle": self.system_title,
+            "systemVersion": self.system_version,
+            "foundryVersion": self.foundry_version,
+            "upgradeOnly": self.upgrade_only,
+            "status": self.effective_status(now),
+            "expiresAt": _iso(self.expires_at),
+        }
+
+
+def _iso(t: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _known(row: sqlite3.Row) -> KnownClient:
+    try:
+        metadata = json.loads(row["metadata"]) if row["metadata"] else {}
+    except ValueError:
+        metadata = {}
+    return KnownClient(
+        key_id=row["key_id"],
+        client_id=row["client_id"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        world_id=row["world_id"],
+        world_title=row["world_title"],
+        server_origin=row["server_origin"],
+        fingerprint=row["fingerprint"],
+        metadata=metadata if isinstance(metadata, dict) else {},
+    )
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    session_id: str
+    key_id: str
+    foundry_url: str
+    username: str
+    world_name: str | None
+    client_id: str | None
+    state: str
+    started_at: float
+    ended_at: float | None
+    end_reason: str | None

@@ -1,0 +1,85 @@
+"""The store's schema: one migration per version (``PRAGMA user_version``), applied in order,
+so older files migrate in place."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # version 1
+    """
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        revoked_at REAL
+    );
+    CREATE TABLE connection_tokens (
+        id TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL REFERENCES api_keys(id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        session_id TEXT,
+        created_at REAL NOT NULL,
+        revoked_at REAL
+    );
+    CREATE TABLE known_clients (
+        key_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL,
+        PRIMARY KEY (key_id, client_id)
+    );
+    CREATE INDEX known_clients_by_client ON known_clients(client_id);
+    CREATE TABLE session_history (
+        session_id TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        foundry_url TEXT NOT NULL,
+        username TEXT NOT NULL,
+        world_name TEXT,
+        client_id TEXT,
+        state TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        end_reason TEXT
+    );
+    """,
+    # version 2: pairing (SPEC 12). Known clients carry their world; tokens their clientId.
+    """
+    ALTER TABLE known_clients ADD COLUMN world_id TEXT;
+    ALTER TABLE known_clients ADD COLUMN world_title TEXT;
+    ALTER TABLE known_clients ADD COLUMN server_origin TEXT;
+    ALTER TABLE known_clients ADD COLUMN fingerprint TEXT;
+    ALTER TABLE known_clients ADD COLUMN metadata TEXT;
+    CREATE INDEX known_clients_by_world ON known_clients(key_id, world_id);
+    ALTER TABLE connection_tokens ADD COLUMN client_id TEXT;
+    CREATE TABLE pairing_codes (
+        code TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL REFERENCES api_keys(id),
+        client_id TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE pair_requests (
+        code TEXT PRIMARY KEY,
+        world_id TEXT NOT NULL,
+        world_title TEXT NOT NULL,
+        system_id TEXT NOT NULL,
+        system_title TEXT NOT NULL,
+        system_version TEXT NOT NULL,
+        foundry_version TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        upgrade_only INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        key_id TEXT,
+        pairing_code TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    """,
+]
+
+PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes
+APPROVED_CODE_TTL = 300.0  # the code an approved browser request hands to the module
+PAIR_REQUEST_TTL = 600.0
