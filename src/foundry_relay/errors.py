@@ -16,6 +16,7 @@ STATUS: dict[str, int] = {
     "API_KEY_REQUIRED": 401,
     "API_KEY_INVALID": 401,
     "BAD_REQUEST": 400,
+    "METHOD_NOT_ALLOWED": 405,
     "HANDSHAKE_INVALID": 400,
     "DECRYPT_FAILED": 400,
     "NONCE_MISMATCH": 401,
@@ -111,6 +112,15 @@ class LaunchError(RelayError):
     def __init__(self, message: str, *, code: str | None = None, stage: str = "", **extra: Any):
         super().__init__(message, code=code, stage=stage, **extra)
         self.stage = stage
+
+
+def error_response_parts(error: RelayError) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, JSON body and headers of an error: the one place errors become HTTP replies."""
+    headers: dict[str, str] = {}
+    retry = error.extra.get("retryAfter")
+    if retry is not None:
+        headers["Retry-After"] = str(int(retry))
+    return error.status, error.body(), headers
 
 
 class StoreError(RelayError):

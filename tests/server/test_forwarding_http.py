@@ -325,3 +325,16 @@ async def test_status_and_openapi(relay: RelayHandle) -> None:
         ):
             assert path in spec["paths"], path
         assert (await http.get("/docs")).status_code == 200
+
+
+async def test_every_error_body_comes_from_the_table(relay: RelayHandle) -> None:
+    """Framework errors (unknown path, wrong method) use the same table as the relay's own."""
+    from foundry_relay.errors import STATUS
+
+    async with relay.http() as http:
+        missing = await http.get("/no/such/route")
+        wrong = await http.put("/api/status")
+    for r, code in ((missing, "NOT_FOUND"), (wrong, "METHOD_NOT_ALLOWED")):
+        body = r.json()
+        assert (r.status_code, body["code"]) == (STATUS[code], code)
+        assert isinstance(body["error"], str) and body["error"]

@@ -393,14 +393,13 @@ class BrowserEngine:
             task.add_done_callback(self._guard_tasks.discard)
 
         cdp.on("Fetch.requestPaused", on_paused)
-        await cdp.send(
-            "Fetch.enable",
-            {
-                "patterns": [
-                    {"urlPattern": "*", "resourceType": "Document", "requestStage": "Request"}
-                ]
-            },
-        )
+        pattern = {"urlPattern": "*", "resourceType": "Document", "requestStage": "Request"}
+        try:
+            await cdp.send("Fetch.enable", {"patterns": [pattern]})
+        except PlaywrightError as exc:
+            raise LaunchError(
+                "could not watch the page's navigations", code="BROWSER_FAILED", stage="browser"
+            ) from exc
 
     async def stop(self) -> None:
         self._stopping = True

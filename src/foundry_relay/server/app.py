@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..core.clients import known_client_json
 from ..core.forwarding import ROUTES, Route, parse_params, reply_error
-from ..errors import BadRequest, RelayError
+from ..errors import BadRequest, RelayError, error_response_parts
 from ..settings import Settings
 from ..store import ApiKey, Store
 from .deps import json_response, read_json_body, relay_state, require_key
@@ -44,12 +44,9 @@ ERROR_SCHEMA = {
 }
 
 
-def _error_response(error: RelayError) -> JSONResponse:
-    headers = {}
-    retry = error.extra.get("retryAfter")
-    if retry is not None:
-        headers["Retry-After"] = str(int(retry))
-    return JSONResponse(error.body(), status_code=error.status, headers=headers or None)
+def error_response(error: RelayError) -> Response:
+    status, body, headers = error_response_parts(error)
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def _openapi_for(route: Route) -> dict[str, Any]:
@@ -139,22 +136,23 @@ def _forwarding_handler(route: Route) -> Callable[..., Awaitable[Response]]:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    """Every error reply comes from the one table in :mod:`foundry_relay.errors`."""
+
     async def relay_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RelayError)
-        return _error_response(exc)
+        return error_response(exc)
 
     async def http_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        code = {404: "NOT_FOUND", 405: "BAD_REQUEST"}.get(exc.status_code, "BAD_REQUEST")
-        status = exc.status_code if exc.status_code in (404, 405) else 400
-        return JSONResponse({"error": str(exc.detail), "code": code}, status_code=status)
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "BAD_REQUEST")
+        return error_response(RelayError(str(exc.detail), code=code))
 
     async def validation_error(_: Request, exc: Exception) -> Response:
-        return JSONResponse({"error": "invalid request", "code": "BAD_REQUEST"}, status_code=400)
+        return error_response(BadRequest("invalid request"))
 
     async def unexpected(_: Request, exc: Exception) -> Response:
         log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-        return JSONResponse({"error": "internal error", "code": "INTERNAL"}, status_code=500)
+        return error_response(RelayError("internal error", code="INTERNAL"))
 
     app.add_exception_handler(RelayError, relay_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

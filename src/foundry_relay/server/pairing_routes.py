@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from ..core.pairing import to_ws_url
 from ..core.ratelimit import RateLimiter
 from ..credentials import new_client_id
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, NotFound, RelayError
 from ..store import ApiKey, PairRequest
 from .deps import client_address, json_response, read_json_body, relay_state, require_key
 from .state import RelayState
@@ -83,21 +83,17 @@ def probe_throttle(request: Request) -> None:
     Throttles.of(request).probe.hit(client_address(request), time.monotonic())
 
 
-def _status_body(request: PairRequest, code: str | None, now: float) -> tuple[int, dict[str, Any]]:
+def _status_body(request: PairRequest, code: str | None, now: float) -> dict[str, Any]:
     status = request.effective_status(now)
-    if status == "expired":
-        return 410, {
-            "status": "expired",
-            "error": "pair request expired",
-            "code": "PAIRING_CODE_EXPIRED",
-        }
+    if status == "expired":  # the module reads "status"; the table gives 410 and the code
+        raise RelayError("pair request expired", code="PAIRING_CODE_EXPIRED", status="expired")
     if status == "approved":
         if request.upgrade_only or code is None:
-            return 200, {"status": "approved", "upgraded": request.upgrade_only}
-        return 200, {"status": "approved", "pairingCode": code}
+            return {"status": "approved", "upgraded": request.upgrade_only}
+        return {"status": "approved", "pairingCode": code}
     if status == "exchanged":
-        return 200, {"status": "exchanged", "message": "Pairing code has already been retrieved"}
-    return 200, {"status": status}
+        return {"status": "exchanged", "message": "Pairing code has already been retrieved"}
+    return {"status": status}
 
 
 def install_pairing_routes(app: FastAPI) -> None:
@@ -213,8 +209,7 @@ def install_pairing_routes(app: FastAPI) -> None:
     async def pair_request_status(code: str, request: Request) -> Response:
         """``pending``, then once ``approved`` with the pairing code, then ``exchanged``."""
         found, pairing = relay_state(request).store.poll_pair_request(code.upper()[:16])
-        status, body = _status_body(found, pairing, time.time())
-        return json_response(body, status)
+        return json_response(_status_body(found, pairing, time.time()))
 
     @app.get("/auth/pair-request/{code}", tags=["pairing"], response_class=Response)
     async def pair_request_details(
@@ -305,7 +300,7 @@ def install_pairing_routes(app: FastAPI) -> None:
             return json_response({"active": True})
         if state.store.client_known(client_id):
             return json_response({"active": False})
-        return json_response({"error": "unknown client", "code": "CLIENT_NOT_FOUND"}, 404)
+        raise NotFound(f"unknown client '{client_id}'", code="CLIENT_NOT_FOUND")
 
 
 _PAGE = """<!DOCTYPE html>

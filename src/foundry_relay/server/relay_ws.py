@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..core.clients import METADATA_FIELDS, ClientEntry
-from ..errors import WS_CLOSE
+from ..errors import WS_CLOSE, BadRequest, error_response_parts
 
 if TYPE_CHECKING:
     from .state import RelayState
@@ -72,12 +72,8 @@ async def relay_endpoint(ws: WebSocket) -> None:
     settings = state.settings
     client_id = ws.query_params.get("id", "").strip()
     if not client_id:
-        await ws.send_denial_response(
-            JSONResponse(
-                {"error": "query parameter 'id' is required", "code": "BAD_REQUEST"},
-                status_code=400,
-            )
-        )
+        status, body, _ = error_response_parts(BadRequest("query parameter 'id' is required"))
+        await ws.send_denial_response(JSONResponse(body, status_code=status))
         return
     metadata = {name: ws.query_params.get(name) for name in METADATA_FIELDS}
     public_url = _origin_url(ws.headers.get("origin"))
