@@ -221,6 +221,27 @@ def test_simulate_unpaired_by_default_or_paired_with_a_relay(tmp_path: Path) -> 
         assert proc.wait(timeout=30) == 0
 
 
+def test_access_log_at_info(tmp_path: Path) -> None:
+    proc, url, _ = spawn_listening(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path),
+        "--access-log",
+        "--log-level",
+        "INFO",
+        env={"ALLOW_HEADLESS": "false"},
+    )
+    try:
+        assert httpx.get(url + "/api/status?token=frk_not-a-real-key").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    lines = [line for line in out.splitlines() if "GET /api/status" in line]
+    assert lines and "token=***" in lines[0] and "frk_not-a-real-key" not in out
+
+
 def test_json_log_format(tmp_path: Path) -> None:
     proc, _, line = spawn_listening(
         "serve",

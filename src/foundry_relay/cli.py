@@ -350,7 +350,7 @@ def serve(
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""
     settings = _settings(**{k: v for k, v in locals().items()})
-    configure(settings.log_level, settings.log_format)
+    configure(settings.log_level, settings.log_format, access_log=settings.access_log)
     try:
         asyncio.run(_serve(settings))
     except RelayError as exc:

@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out)
 
 
-def configure(level: str = "INFO", fmt: str = "text") -> None:
+def configure(level: str = "INFO", fmt: str = "text", *, access_log: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -37,6 +37,8 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     # Third-party chatter stays at WARNING unless DEBUG is asked for.
     for noisy in ("uvicorn.access", "httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel("WARNING" if level != "DEBUG" else "DEBUG")
+    if access_log:  # ACCESS_LOG asks for one line per request at the chosen level
+        logging.getLogger("uvicorn.access").setLevel(level)
 
 
 _SECRET_QUERY = re.compile(r"([?&](?:token|key|apiKey|api_key|password)=)[^&\s\"']+", re.I)
