@@ -21,8 +21,6 @@ from ..core.handshake import Credentials
 from ..errors import LaunchError
 
 USER_ID_LENGTH = 16
-MODULE_ID = "foundry-rest-api"
-GM_ROLE = 4
 
 # Foundry's message keys as sentences for the caller (the key itself stays in a field).
 FOUNDRY_MESSAGES = {
@@ -76,8 +74,8 @@ def _where(page_url: str) -> str:
     return "other"
 
 
-async def _eval(page: Page, script: str, arg: Any, *, stage: str, timeout: float) -> Any:
-    origin = _origin(page.url)
+async def evaluate_step(page: Page, script: str, arg: Any, *, stage: str, timeout: float) -> Any:
+    origin = origin_of(page.url)
     try:
         return await asyncio.wait_for(page.evaluate(script, arg), timeout)
     except TimeoutError as exc:
@@ -96,7 +94,7 @@ async def _eval(page: Page, script: str, arg: Any, *, stage: str, timeout: float
         ) from exc
 
 
-def _origin(url: str) -> str:
+def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
@@ -213,7 +211,7 @@ async def login(
             await _join(page, base, target, credentials, timeouts)
         elif where == "game":
             on_stage("game-ready")
-            return await _game_ready(page, target, timeouts)
+            return await wait_game_ready(page, target, timeouts)
         else:
             raise LaunchError(
                 f"{target.foundry_url} did not lead to a Foundry page (ended at"
@@ -234,7 +232,7 @@ async def _admin_auth(page: Page, base: str, creds: Credentials, timeouts: Timeo
             code="FOUNDRY_ADMIN_REQUIRED",
             stage="admin-auth",
         )
-    result = await _eval(
+    result = await evaluate_step(
         page,
         _FETCH,
         [
@@ -269,7 +267,7 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
         code="FOUNDRY_UNREACHABLE",
         message="the setup screen did not render its world list",
     )
-    worlds = await _eval(
+    worlds = await evaluate_step(
         page, _SETUP_WORLDS, None, stage="world-launch", timeout=timeouts.navigation
     )
     wanted = target.world.casefold()
@@ -284,7 +282,7 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
             stage="world-launch",
             worlds=worlds,
         )
-    result = await _eval(
+    result = await evaluate_step(
         page,
         _FETCH,
         [urljoin(base, "setup"), "POST", {"action": "launchWorld", "world": match["id"]}, False],
@@ -300,7 +298,7 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
     deadline = time.monotonic() + timeouts.world_launch
     status_url = urljoin(base, "api/status")
     while True:
-        status = await _eval(
+        status = await evaluate_step(
             page,
             _FETCH,
             [status_url, "GET", None, False],
@@ -332,7 +330,7 @@ async def _join(
         code="FOUNDRY_UNREACHABLE",
         message="the join page did not render its login form",
     )
-    form = await _eval(page, _JOIN_FORM, None, stage="login", timeout=timeouts.navigation)
+    form = await evaluate_step(page, _JOIN_FORM, None, stage="login", timeout=timeouts.navigation)
     body: dict[str, Any] = {"action": "join", "password": creds.password}
     wanted = target.username.casefold()
     if form["kind"] == "select":
@@ -357,7 +355,7 @@ async def _join(
         body["username"] = target.username
         if len(target.username) == USER_ID_LENGTH and target.username.isalnum():
             body["userid"] = target.username
-    result = await _eval(
+    result = await evaluate_step(
         page,
         _FETCH,
         [urljoin(base, "join"), "POST", body, False],
@@ -399,7 +397,7 @@ async def _join(
     )
 
 
-async def _game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -> GameInfo:
+async def wait_game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -> GameInfo:
     try:
         info = await asyncio.wait_for(page.evaluate(_GAME_READY), timeouts.game_ready)
     except TimeoutError as exc:
@@ -429,87 +427,3 @@ async def _game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -> Ga
                 stage="game-ready",
             )
     return game
-
-
-# -- the module's world settings (SPEC 4.3 step 4, 4.5) -----------------------------------------
-
-
-@dataclass(frozen=True)
-class WorldState:
-    """What the ready game says about its user and the module's pairing."""
-
-    role: int
-    user_name: str
-    installed: bool
-    origin: str
-    world_id: str
-    world_title: str
-    ws_relay_url: str
-    client_id: str
-    paired_relay_url: str
-
-
-_READ_WORLD = """
-(id) => {
-  const mod = game.modules && typeof game.modules.get === 'function' ? game.modules.get(id) : null;
-  const out = {role: Number(game.user?.role ?? 0), userName: String(game.user?.name ?? ''),
-               installed: !!(mod && mod.active), origin: location.origin,
-               worldId: String(game.world?.id ?? ''), worldTitle: String(game.world?.title ?? ''),
-               wsRelayUrl: '', clientId: '', pairedRelayUrl: ''};
-  if (!out.installed) return out;
-  for (const key of ['wsRelayUrl', 'clientId', 'pairedRelayUrl']) {
-    try { const v = game.settings.get(id, key); out[key] = v == null ? '' : String(v); }
-    catch (e) { out.installed = false; }
-  }
-  return out;
-}
-"""
-
-_WRITE_PAIRING = """
-async ([id, values]) => {
-  for (const [key, value] of Object.entries(values)) await game.settings.set(id, key, value);
-  return Object.keys(values).map((key) => String(game.settings.get(id, key) ?? ''));
-}
-"""
-
-
-async def read_world(page: Page, *, timeout: float) -> WorldState:
-    info = await _eval(page, _READ_WORLD, MODULE_ID, stage="game-ready", timeout=timeout)
-    return WorldState(
-        role=int(info["role"]),
-        user_name=str(info["userName"]),
-        installed=bool(info["installed"]),
-        origin=str(info["origin"]),
-        world_id=str(info["worldId"]),
-        world_title=str(info["worldTitle"]),
-        ws_relay_url=str(info["wsRelayUrl"]),
-        client_id=str(info["clientId"]),
-        paired_relay_url=str(info["pairedRelayUrl"]),
-    )
-
-
-async def write_world_settings(page: Page, values: dict[str, str], *, timeout: float) -> None:
-    """Set module world settings as the GM (Foundry stores them in the world's database)."""
-    stored = await _eval(
-        page, _WRITE_PAIRING, [MODULE_ID, values], stage="game-ready", timeout=timeout
-    )
-    if list(stored) != list(values.values()):
-        raise LaunchError(
-            "Foundry did not keep the module's pairing settings",
-            code="BROWSER_FAILED",
-            stage="game-ready",
-        )
-
-
-async def reload_game(page: Page, *, target: LoginTarget, timeouts: Timeouts) -> GameInfo:
-    """Reload the game page (the module reads its settings at start-up) and wait until ready."""
-    try:
-        await page.reload(wait_until="domcontentloaded", timeout=timeouts.navigation * 1000)
-    except PlaywrightError as exc:
-        raise LaunchError(
-            f"could not reload {page.url}: {exc.message.splitlines()[0]}",
-            code="FOUNDRY_UNREACHABLE",
-            stage="game-ready",
-            foundryUrl=_origin(page.url),
-        ) from exc
-    return await _game_ready(page, target, timeouts)

@@ -10,10 +10,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..browser.login import (
+from ..browser.login import LoginTarget, Timeouts
+from ..browser.world import (
     GM_ROLE,
-    LoginTarget,
-    Timeouts,
     WorldState,
     read_world,
     reload_game,

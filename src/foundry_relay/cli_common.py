@@ -1,0 +1,52 @@
+"""What the command-line modules share: consoles, common options, settings and store access,
+the error exit."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from .errors import RelayError
+from .settings import Settings
+from .store import Store
+
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("foundry_relay.cli")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Data folder (default: DATA_DIR, else ./data).", show_default=False
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def settings_from(**overrides: Any) -> Settings:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        err.print(f"[red]invalid configuration:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def open_store(data_dir: Path | None) -> Store:
+    return Store(settings_from(data_dir=data_dir).db_path)
+
+
+def fail(error: RelayError) -> typer.Exit:
+    err.print(f"[red]error[/red] {error.code}: {error.message}")
+    return typer.Exit(1)
+
+
+def when(t: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
