@@ -18,12 +18,15 @@ from .. import __version__
 from ..core.clients import known_client_json
 from ..core.forwarding import ROUTES, Route, parse_params, reply_error
 from ..errors import BadRequest, RelayError, error_response_parts
+from ..headless import HeadlessService
 from ..settings import Settings
 from ..store import ApiKey, Store
 from .deps import json_response, read_json_body, relay_state, require_key
 from .hub import Hub
 from .openapi import install_openapi
+from .pairing_routes import install_pairing_routes
 from .relay_ws import relay_endpoint
+from .session_routes import install_session_routes
 from .state import RelayState
 
 log = logging.getLogger(__name__)
@@ -172,8 +175,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         state.router = state.hub
         app.state.relay = state
         if settings.allow_headless:
-            from ..headless import HeadlessService
-
             state.headless = HeadlessService(state)
             await state.headless.open()
         # Everything loaded so far lives as long as the process: keep it out of the cyclic
@@ -234,9 +235,6 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
             openapi_extra=_openapi_for(route),
             response_class=Response,
         )
-
-    from .pairing_routes import install_pairing_routes
-    from .session_routes import install_session_routes
 
     install_session_routes(app)
     install_pairing_routes(app)

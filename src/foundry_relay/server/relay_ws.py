@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..core.clients import METADATA_FIELDS, ClientEntry
 from ..errors import WS_CLOSE, BadRequest, error_response_parts
+from .hub import Connection
 
 if TYPE_CHECKING:
     from .state import RelayState
@@ -112,8 +113,6 @@ async def relay_endpoint(ws: WebSocket) -> None:
             await _close(ws, "auth-failed")
             return
         token_id, session_id = record.id, record.session_id
-
-    from .hub import Connection  # local: avoids a cycle at import time
 
     conn = Connection(ws=ws, client_id=client_id)
     entry = ClientEntry(
