@@ -20,12 +20,18 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from .core.forwarding import ROUTES
 from .core.handshake import seal_envelope
 
 __all__ = ["AsyncRelayClient", "RelayClient", "RelayClientError", "Request", "SessionInfo"]
+
+
+# Routes by frame type and by path: ``relay.forward("world-info")`` or ``forward("/world-info")``.
+ROUTES_BY_NAME = {r.ws_type: r for r in ROUTES} | {r.path: r for r in ROUTES}
 
 
 class RelayClientError(Exception):
@@ -134,6 +140,36 @@ class _Calls:
         return Request("POST", "/start-session", json=body)
 
     @staticmethod
+    def route(name: str, *, client_id: str | None, params: dict[str, Any]) -> Request:
+        """The request for one forwarded route of the relay's table."""
+        route = ROUTES_BY_NAME.get(name) or ROUTES_BY_NAME.get("/" + name.lstrip("/"))
+        if route is None:
+            raise ValueError(f"no forwarded route {name!r}")
+        declared = {p.name: p for p in route.params}
+        unknown = sorted(set(params) - set(declared))
+        if unknown:
+            raise TypeError(f"{route.path} takes no parameter(s) {', '.join(unknown)}")
+        path = route.path
+        query: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        for name_, value in params.items():
+            if value is None:
+                continue
+            source = declared[name_].source
+            if source == "p":
+                path = path.replace("{" + name_ + "}", quote(str(value), safe=""))
+            elif source == "q":
+                query[name_] = value
+            else:
+                body[name_] = value
+        if "{" in path:
+            raise TypeError(f"{route.path} needs its path parameter(s)")
+        has_body = route.has_body or route.method in ("POST", "PUT")
+        return _Calls.forward(
+            route.method, path, client_id=client_id, query=query, body=body if has_body else None
+        )
+
+    @staticmethod
     def forward(
         method: str,
         path: str,
@@ -180,10 +216,17 @@ class _Endpoints(ABC):
         """``GET /clients``: this key's connected module clients."""
         return self.call(Request("GET", "/clients"))
 
-    # -- forwarded calls (SPEC section 6) -----------------------------------------------------
+    # -- forwarded calls (SPEC sections 6 and 13): the route table is the single source -------
+
+    def forward(self, route: str, /, *, client_id: str | None = None, **params: Any) -> Any:
+        """Call any forwarded route by its frame type (``"world-info"``) or path (``"/roll"``):
+        each parameter goes where the route takes it (query, JSON body or path), as the relay's
+        table says; ``None`` values are left out; an unknown parameter is refused here, before
+        anything is sent."""
+        return self.call(_Calls.route(route, client_id=client_id, params=params))
 
     def get_entity(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/get", client_id=client_id, query={"uuid": uuid}))
+        return self.forward("entity", uuid=uuid, client_id=client_id)
 
     def search(
         self,
@@ -193,75 +236,38 @@ class _Endpoints(ABC):
         limit: int | None = None,
         client_id: str | None = None,
     ) -> Any:
-        return self.call(
-            _Calls.forward(
-                "GET",
-                "/search",
-                client_id=client_id,
-                query={"query": query, "filter": filter, "limit": limit},
-            )
-        )
+        return self.forward("search", query=query, filter=filter, limit=limit, client_id=client_id)
 
     def roll(self, formula: str, *, flavor: str | None = None, client_id: str | None = None) -> Any:
-        return self.call(
-            _Calls.forward(
-                "POST",
-                "/roll",
-                client_id=client_id,
-                query={},
-                body={"formula": formula, "flavor": flavor},
-            )
-        )
+        return self.forward("roll", formula=formula, flavor=flavor, client_id=client_id)
 
     def structure(self, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/structure", client_id=client_id, query={}))
+        return self.forward("structure", client_id=client_id)
 
     def create(
         self, entity_type: str, data: dict[str, Any], *, client_id: str | None = None
     ) -> Any:
-        return self.call(
-            _Calls.forward(
-                "POST",
-                "/create",
-                client_id=client_id,
-                query={},
-                body={"entityType": entity_type, "data": data},
-            )
-        )
+        return self.forward("create", entityType=entity_type, data=data, client_id=client_id)
 
     def update(self, uuid: str, data: dict[str, Any], *, client_id: str | None = None) -> Any:
-        return self.call(
-            _Calls.forward(
-                "PUT", "/update", client_id=client_id, query={"uuid": uuid}, body={"data": data}
-            )
-        )
+        return self.forward("update", uuid=uuid, data=data, client_id=client_id)
 
     def delete(self, uuid: str, *, client_id: str | None = None) -> Any:
-        return self.call(
-            _Calls.forward("DELETE", "/delete", client_id=client_id, query={"uuid": uuid})
-        )
+        return self.forward("delete", uuid=uuid, client_id=client_id)
 
     def macros(self, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/macros", client_id=client_id, query={}))
+        return self.forward("macros", client_id=client_id)
 
     def execute_macro(
         self, uuid: str, args: dict[str, Any] | None = None, *, client_id: str | None = None
     ) -> Any:
-        return self.call(
-            _Calls.forward(
-                "POST",
-                f"/macro/{uuid}/execute",
-                client_id=client_id,
-                query={},
-                body={"args": args or {}},
-            )
-        )
+        return self.forward("macro-execute", uuid=uuid, args=args or {}, client_id=client_id)
 
     def world_info(self, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/world-info", client_id=client_id, query={}))
+        return self.forward("world-info", client_id=client_id)
 
     def players(self, *, client_id: str | None = None) -> Any:
-        return self.call(_Calls.forward("GET", "/players", client_id=client_id, query={}))
+        return self.forward("players", client_id=client_id)
 
 
 class AsyncRelayClient(_Endpoints):

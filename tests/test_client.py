@@ -1,0 +1,77 @@
+"""The client library's forwarded calls come from the relay's route table: every route is
+callable, each parameter lands where the route takes it, unknown ones are refused locally.
+(The HTTP transport is httpx's MockTransport; everything of ours runs for real.)"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from foundry_relay.client import RelayClient
+from foundry_relay.core.forwarding import ROUTES
+
+SAMPLE = {"str": "Actor.abc", "bool": True, "int": 3, "object": {"a": 1}, "array": [1], "any": 1}
+
+
+def recording_client() -> tuple[RelayClient, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    http = httpx.Client(base_url="http://relay.test", transport=httpx.MockTransport(handler))
+    return RelayClient("http://relay.test", "frk_unused", http=http), sent
+
+
+def _parts(request: httpx.Request) -> tuple[str, str, dict[str, str], Any]:
+    url = urlsplit(str(request.url))
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    body = json.loads(request.content) if request.content else None
+    return request.method, url.path, query, body
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[r.ws_type for r in ROUTES])
+def test_every_route_places_every_parameter(route: Any) -> None:
+    relay, sent = recording_client()
+    params = {p.name: SAMPLE[p.kind] for p in route.params}
+    for name in (route.ws_type, route.path):
+        assert relay.forward(name, client_id="fvtt_1", **params) == {"ok": True}
+    first, second = (_parts(r) for r in sent)
+    assert first == second  # by frame type or by path: the same request
+    method, path, query, body = first
+    assert method == route.method and query["clientId"] == "fvtt_1"
+    assert sent[0].headers["x-api-key"] == "frk_unused"
+    for p in route.params:
+        if p.source == "q":
+            expected = SAMPLE[p.kind]
+            assert query[p.name] == ("true" if expected is True else str(expected))
+        elif p.source == "b":
+            assert body[p.name] == SAMPLE[p.kind]
+        else:
+            assert "{" not in path and "Actor.abc" in path
+
+
+def test_unknown_parameters_and_routes_are_refused_before_sending() -> None:
+    relay, sent = recording_client()
+    with pytest.raises(TypeError, match="userid"):
+        relay.forward("world-info", userid="x")
+    with pytest.raises(ValueError, match="no forwarded route"):
+        relay.forward("no-such-route")
+    with pytest.raises(TypeError, match="path parameter"):
+        relay.forward("macro-execute")
+    assert sent == []
+
+
+def test_named_methods_are_the_table_routes() -> None:
+    relay, sent = recording_client()
+    relay.roll("1d20", flavor=None)
+    relay.execute_macro("Macro.x y", {"n": 1})
+    roll, macro = (_parts(r) for r in sent)
+    assert roll[:2] == ("POST", "/roll") and roll[3] == {"formula": "1d20"}
+    assert sent[1].url.raw_path.startswith(b"/macro/Macro.x%20y/execute")
+    assert macro[3] == {"args": {"n": 1}}
