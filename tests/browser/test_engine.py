@@ -24,7 +24,7 @@ from foundry_relay.errors import LaunchError
 from foundry_relay.settings import Settings
 from foundry_relay.simulator import run_simulator
 
-from ..conftest import RelayFactory
+from ..conftest import RelayFactory, wait_until
 from ..server.headless_helpers import GM_PASSWORD, client, nothing_left, paired_client
 
 TESTED_CHROMIUM_MAJORS = range(150, 160)
@@ -174,7 +174,8 @@ async def test_session_client_is_bound_by_token_not_by_key(relay_factory: RelayF
             launch = asyncio.create_task(
                 c.start_session(foundry_url=sim.url, username="Gamemaster", password=GM_PASSWORD)
             )
-            await asyncio.sleep(0.2)
+            # The launch has begun (its slot is reserved) before the other client connects.
+            assert await wait_until(lambda: relay.state.headless.sessions.all() != [])
             other = FakeModule(relay.ws_url, "fvtt_other_world", token=token)
             assert (await other.connect())["type"] == "auth-success"
             info = await launch

@@ -206,7 +206,8 @@ async def test_foundry_stopping_mid_launch(relay_factory: RelayFactory) -> None:
                 assert await wait_until(
                     lambda: any(s.stage == "world-launch" for s in service.sessions.all()), 10
                 )
-                await asyncio.sleep(0.3)
+                # The world is launching on the simulator: the relay is polling its status.
+                assert await wait_until(lambda: sim.state.launching == "test-world", 10)
             with pytest.raises(RelayClientError) as err:
                 await launch  # the simulator is gone now
         # 502 at once, not GAME_LOAD_TIMEOUT after the world-launch timeout.
