@@ -83,8 +83,9 @@ def nothing_left(relay: RelayHandle) -> None:
     assert (held.sessions, held.pages, held.launches) == (0, 0, 0), held
     assert relay.state.hub.waiting_tokens == 0
     assert relay.state.hub.correlator.pending == {}
-    # Only the spare context prepared for the next start may remain.
+    # No session holds a context; only the spare prepared for the next start may remain.
     assert service.engine.session_contexts() == []
+    assert service.engine.context_count() <= 1
     live = [t for t in relay.store.list_tokens() if t.session_id and t.revoked_at is None]
     assert live == []
 

@@ -24,3 +24,23 @@ async def test_a_write_lock_held_elsewhere_is_503_and_reads_go_on(relay: RelayHa
             assert (await http.post("/auth/connection-tokens")).status_code == 201
     finally:
         other.close()
+
+
+async def test_a_waiting_write_does_not_hold_up_other_requests(relay: RelayHandle) -> None:
+    """Writes wait for a lock on the store's own thread: the event loop keeps serving."""
+    import asyncio
+
+    _, key = relay.new_key()
+    other = sqlite3.connect(relay.settings.db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        async with relay.http(key) as http:
+            write = asyncio.create_task(http.post("/auth/connection-tokens"))
+            await asyncio.sleep(0)  # let the write start
+            listed = await http.get("/clients")
+            assert listed.status_code == 200
+            assert not write.done()  # still waiting for the lock, yet /clients was answered
+            assert (await write).status_code == 503
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

@@ -205,6 +205,7 @@ class BrowserEngine:
         self._spare: tuple[BrowserContext, Page] | None = None
         self._spare_task: asyncio.Future[None] | None = None
         self._lock = asyncio.Lock()
+        self._handles: list[SessionPage] = []
         self._stopping = False
         self.executable: str | None = None
 
@@ -297,6 +298,7 @@ class BrowserEngine:
                 stage="browser",
             ) from exc
         handle = SessionPage(context=context, page=page)
+        self._handles = [h for h in self._handles if not h.closed] + [handle]
         if navigation_guard is not None:
             await self._guard_navigations(handle, navigation_guard)
         levels = _LEVELS.get(capture_console, ())
@@ -347,13 +349,16 @@ class BrowserEngine:
     def spare_context(self) -> BrowserContext | None:
         return self._spare[0] if self._spare is not None else None
 
-    def session_contexts(self) -> list[BrowserContext]:
-        """Open contexts of the running browser, the spare one excepted."""
+    def context_count(self) -> int:
+        """All open contexts of the running browser (sessions', and the spare or the one being
+        prepared as the next spare)."""
         browser = self._browser
-        if browser is None or not browser.is_connected():
-            return []
-        spare = self.spare_context
-        return [c for c in browser.contexts if c is not spare]
+        return len(browser.contexts) if browser is not None and browser.is_connected() else 0
+
+    def session_contexts(self) -> list[BrowserContext]:
+        """Contexts handed to sessions and not closed yet (the spare one is the engine's)."""
+        self._handles = [h for h in self._handles if not h.closed]
+        return [h.context for h in self._handles]
 
     async def _guard_navigations(self, handle: SessionPage, guard: NavigationGuard) -> None:
         """Check every document request of the page, redirects included, before it is sent.

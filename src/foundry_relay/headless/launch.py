@@ -68,7 +68,8 @@ class Launcher:
     async def _steps(self, live: LiveSession, credentials: Any, request: StartRequest) -> str:
         session, store = live.session, self.service.state.store
         # Inside the try of _launch: a store failure here releases the slot like any failure.
-        store.record_session_start(
+        await store.off_loop(
+            store.record_session_start,
             session_id=live.id,
             key_id=session.key_id,
             foundry_url=session.foundry_url,
@@ -76,7 +77,9 @@ class Launcher:
             world_name=session.world_name,
             started_at=session.started_at,
         )
-        record, plaintext = store.create_token(session.key_id, session_id=live.id)
+        record, plaintext = await store.off_loop(
+            store.create_token, session.key_id, session_id=live.id
+        )
         live.token_id = record.id
         waiter = self.service.state.hub.wait_for_token(record.id)
         self.service.enter_stage_of(session, "browser")
@@ -100,7 +103,9 @@ class Launcher:
         if session.state != "launching":
             raise asyncio.CancelledError
         session.activate(entry.client_id, time.time())
-        store.record_session_state(live.id, "active", client_id=entry.client_id)
+        await store.off_loop(
+            store.record_session_state, live.id, "active", client_id=entry.client_id
+        )
         self.service.arm_timer(live)
         log.info("session %s active (client %s)", live.id, entry.client_id)
         return entry.client_id
@@ -179,7 +184,10 @@ class Launcher:
             state, reason = "ended", session.reason or error.code
         live.client_claim = None
         self.service.sessions.release(session)
-        self.service.state.store.record_session_state(live.id, state, reason=reason, ended_at=now)
+        store = self.service.state.store
+        await store.off_loop(
+            store.record_session_state, live.id, state, reason=reason, ended_at=now
+        )
         log.info("session %s %s: %s at stage %s", live.id, state, reason, error.stage)
         live.done.set()
 
@@ -190,7 +198,7 @@ class Launcher:
             return
         self.service.state.hub.forget_token(token_id)
         with contextlib.suppress(NotFound):
-            self.service.state.store.revoke_token(token_id)
+            await self.service.state.store.off_loop(self.service.state.store.revoke_token, token_id)
         hub = self.service.state.hub
         for entry in hub.registry.for_key(live.key_id):
             if entry.token_id == token_id:

@@ -78,7 +78,7 @@ class PairingStep:
             )
         if decision.verdict == "here":
             self._claim(live, world.client_id, title)
-            self._remember(live, world.client_id, world)
+            await self._remember(live, world.client_id, world)
             self._note(live, f"paired with this relay as {world.client_id}")
             if decision.fix_pin:  # same relay spelled differently: the module would refuse
                 await write_world_settings(
@@ -94,7 +94,7 @@ class PairingStep:
             {"wsRelayUrl": relay_url, "clientId": client_id, "pairedRelayUrl": relay_url},
             timeout=self.timeouts.navigation,
         )
-        self._remember(live, client_id, world)
+        await self._remember(live, client_id, world)
         if decision.verdict == "elsewhere":
             self._note(live, f"re-paired from {decision.other_url} as {client_id}")
         else:
@@ -102,8 +102,9 @@ class PairingStep:
         await reload_game(page, target=target, timeouts=self.timeouts)
         return client_id
 
-    def _remember(self, live: LiveSession, client_id: str, world: WorldState) -> None:
-        self.state.store.remember_client(
+    async def _remember(self, live: LiveSession, client_id: str, world: WorldState) -> None:
+        await self.state.store.off_loop(
+            self.state.store.remember_client,
             live.key_id,
             client_id,
             world_id=world.world_id,

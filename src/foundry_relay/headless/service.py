@@ -93,7 +93,8 @@ class HeadlessService:
     async def open(self) -> None:
         reap_stale(self.engine.home)
         await self.keys.start()
-        marked = self.state.store.mark_unfinished_sessions("relay-shutdown")
+        store = self.state.store
+        marked = await store.off_loop(store.mark_unfinished_sessions, "relay-shutdown")
         if marked:
             log.info("marked %d session(s) of a previous run as ended", marked)
         self._sweeper = asyncio.create_task(self._sweep_loop(), name="headless-sweeper")
@@ -255,7 +256,10 @@ class HeadlessService:
         live.client_claim = None
         self.sessions.release(session)
         live.diagnostics.kept_until = now + self.settings.diagnostics_ttl_seconds
-        self.state.store.record_session_state(live.id, "ended", reason=reason, ended_at=now)
+        store = self.state.store
+        await store.off_loop(
+            store.record_session_state, live.id, "ended", reason=reason, ended_at=now
+        )
         log.info("session %s ended: %s", live.id, reason)
         self._trim_kept_logs()
         live.done.set()

@@ -106,7 +106,9 @@ def install_pairing_routes(app: FastAPI) -> None:
         client_id = _text(body, "clientId") or None
         if client_id is not None and state.store.known_client(key.id, client_id) is None:
             raise NotFound(f"clientId '{client_id}' is not one of this key's known clients")
-        code = state.store.create_pairing_code(key.id, client_id=client_id)
+        code = await state.store.off_loop(
+            state.store.create_pairing_code, key.id, client_id=client_id
+        )
         return json_response(
             {
                 "code": code.code,
@@ -134,7 +136,9 @@ def install_pairing_routes(app: FastAPI) -> None:
         fingerprint = _text(body, "serverFingerprint") or None
         existing = _text(body, "existingClientId") or None
         origin = _text(body, "serverOrigin") or None
-        claimed = state.store.claim_pairing_code(code, world_id=world_id or None)
+        claimed = await state.store.off_loop(
+            state.store.claim_pairing_code, code, world_id=world_id or None
+        )
         store = state.store
         client_id = claimed.client_id
         if client_id is None and existing is not None:
@@ -145,10 +149,14 @@ def install_pairing_routes(app: FastAPI) -> None:
             known = store.find_known_client(claimed.key_id, world_id=None, fingerprint=fingerprint)
             client_id = known.client_id if known is not None else None
         client_id = client_id or new_client_id()
-        record, token = store.create_token(
-            claimed.key_id, f"paired: {world_title or client_id}"[:100], client_id=client_id
+        record, token = await store.off_loop(
+            store.create_token,
+            claimed.key_id,
+            f"paired: {world_title or client_id}"[:100],
+            client_id=client_id,
         )
-        store.remember_client(
+        await store.off_loop(
+            store.remember_client,
             claimed.key_id,
             client_id,
             world_id=world_id or None,
@@ -188,7 +196,7 @@ def install_pairing_routes(app: FastAPI) -> None:
         if not fields["worldId"]:
             raise BadRequest("worldId is required")
         fields["upgradeOnly"] = body.get("upgradeOnly") is True
-        created = state.store.create_pair_request(fields)
+        created = await state.store.off_loop(state.store.create_pair_request, fields)
         return json_response(
             {
                 "code": created.code,
@@ -208,7 +216,8 @@ def install_pairing_routes(app: FastAPI) -> None:
     )
     async def pair_request_status(code: str, request: Request) -> Response:
         """``pending``, then once ``approved`` with the pairing code, then ``exchanged``."""
-        found, pairing = relay_state(request).store.poll_pair_request(code.upper()[:16])
+        store = relay_state(request).store
+        found, pairing = await store.off_loop(store.poll_pair_request, code.upper()[:16])
         return json_response(_status_body(found, pairing, time.time()))
 
     @app.get("/auth/pair-request/{code}", tags=["pairing"], response_class=Response)
@@ -234,7 +243,9 @@ def install_pairing_routes(app: FastAPI) -> None:
 
     async def decide(code: str, request: Request, key: ApiKey, approve: bool) -> Response:
         state = relay_state(request)
-        decided = state.store.decide_pair_request(code.upper()[:16], key.id, approve=approve)
+        decided = await state.store.off_loop(
+            state.store.decide_pair_request, code.upper()[:16], key.id, approve=approve
+        )
         state.log_pair_request(decided.code, key.id, decided.status)
         if approve:
             return json_response({"success": True, "upgraded": decided.upgrade_only})
@@ -278,7 +289,7 @@ def install_pairing_routes(app: FastAPI) -> None:
         token = body.get("token")
         if not isinstance(token, str) or not token or len(token) > FIELD_LIMIT:
             raise BadRequest("token is required")
-        revoked = state.store.revoke_token_by_plaintext(token)
+        revoked = await state.store.off_loop(state.store.revoke_token_by_plaintext, token)
         if revoked is None:
             return json_response(
                 {"success": True, "message": "Token not found; nothing to clean up"}

@@ -129,7 +129,8 @@ async def relay_endpoint(ws: WebSocket) -> None:
         await _close(ws, "client-taken")
         return
     try:
-        state.store.remember_client(
+        await state.store.off_loop(
+            state.store.remember_client,
             key_id,
             client_id,
             world_id=metadata.get("worldId"),

@@ -1,15 +1,23 @@
-"""The SQLite plumbing shared by every part of the store: one connection guarded by a lock,
+"""The SQLite plumbing shared by every part of the store: a reading and a writing connection,
 short transactions, translated errors, the schema migration and the change stamp that keeps
-key lookups cached until the file changes."""
+key lookups cached until the file changes.
+
+Reads never wait in WAL mode, so the event loop reads directly. A write may wait for another
+process's lock (up to :data:`BUSY_TIMEOUT_MS`): async code runs writes through
+:meth:`SqliteBase.off_loop`, on a thread of their own, so no request waits for them.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from ..errors import StoreError
 from .records import ApiKey
@@ -18,6 +26,25 @@ from .schema import MIGRATIONS
 # A write waits this long for another process's lock (the CLI's transactions are tiny) before
 # failing with STORE_UNAVAILABLE; reads never wait in WAL mode.
 BUSY_TIMEOUT_MS = 250
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+    db.row_factory = sqlite3.Row
+    # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits
+    # (session history, a token just minted), not a committed key. It saves an fsync per
+    # commit on the session start path.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
 
 
 class StoreConflict(StoreError):
@@ -30,37 +57,40 @@ class SqliteBase:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._wdb = _connect(path)  # writes, in transactions (the writer thread, or sync callers)
         try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+            self._wdb.execute("PRAGMA journal_mode=WAL")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
+        self._db = _connect(path)  # reads
+        self._lock = threading.Lock()  # guards the reading connection
+        self._wlock = threading.Lock()  # guards the writing connection
+        self._writer: ThreadPoolExecutor | None = None
         # Key lookups are cached until the file changes: our own commits bump _own_writes, and
-        # SQLite's data_version changes when another process (the CLI) commits, so a revoked
-        # key stops working at once without a table lookup per request.
+        # SQLite's data_version changes when another connection (the CLI's, our writer) commits,
+        # so a revoked key stops working at once without a table lookup per request.
         self._own_writes = 0
         self._key_cache: dict[str, ApiKey] = {}
         self._token_cache: dict[str, bool] = {}
         self._key_cache_stamp: tuple[int, int] | None = None
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits
-        # (session history, a token just minted), not a committed key. It saves an fsync per
-        # commit on the session start path.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+
+    async def off_loop(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a store call (a write) on the store's writer thread and await its result."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        call = functools.partial(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._writer, call)
 
     # -- plumbing -------------------------------------------------------------------------------
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._wlock:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
+                self._wdb.execute("BEGIN IMMEDIATE")
+                yield self._wdb
+                self._wdb.execute("COMMIT")
                 self._own_writes += 1
             except sqlite3.IntegrityError as exc:
                 self._rollback()
@@ -74,7 +104,7 @@ class SqliteBase:
 
     def _rollback(self) -> None:
         try:
-            self._db.execute("ROLLBACK")
+            self._wdb.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # no transaction was open (BEGIN itself failed)
 
@@ -99,6 +129,11 @@ class SqliteBase:
         return int(self._query("PRAGMA user_version")[0][0])
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        with self._wlock:
+            self._wdb.close()
         with self._lock:
             self._db.close()
 
