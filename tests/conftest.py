@@ -17,7 +17,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from foundry_relay.browser.engine import chromium_args, find_chromium
+from foundry_relay.browser.engine import BrowserEngine, chromium_args, find_chromium
 from foundry_relay.server.runner import Running, run_relay
 from foundry_relay.settings import Settings
 from foundry_relay.store import Store
@@ -158,13 +158,32 @@ class RelayHandle:
 RelayFactory = Callable[..., contextlib.AbstractAsyncContextManager[RelayHandle]]
 
 
+# Settings a relay's browser depends on: a relay given any of them launches its own browser.
+ENGINE_SETTINGS = {"chrome_path", "chrome_args", "headless_spare_context", "headless_prewarm"}
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BrowserEngine]:
+    """One Chromium for the whole test session (STYLE): relays borrow it, each session of
+    theirs gets its own context."""
+    engine = BrowserEngine(
+        chrome_path=os.environ.get("CHROME_PATH"),
+        home=tmp_path_factory.mktemp("shared-browser"),
+        on_crash=lambda: None,
+    )
+    yield engine
+    await engine.stop()
+
+
 @pytest.fixture
-def relay_factory(tmp_path: Path) -> RelayFactory:
-    """``async with relay_factory(**settings) as relay`` starts a real relay on port 0."""
+def relay_factory(tmp_path: Path, shared_engine: BrowserEngine) -> RelayFactory:
+    """``async with relay_factory(**settings) as relay`` starts a real relay on port 0; with
+    headless on it borrows the session's browser unless ``own_browser=True`` or a browser
+    setting is given."""
     counter = [0]
 
     @contextlib.asynccontextmanager
-    async def factory(**overrides: Any) -> AsyncIterator[RelayHandle]:
+    async def factory(own_browser: bool = False, **overrides: Any) -> AsyncIterator[RelayHandle]:
         counter[0] += 1
         data = tmp_path / f"relay{counter[0]}"
         values: dict[str, Any] = {
@@ -175,9 +194,10 @@ def relay_factory(tmp_path: Path) -> RelayFactory:
         }
         values.update(overrides)
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        borrow = not own_browser and not (ENGINE_SETTINGS & set(overrides))
         store = Store(settings.db_path)
         try:
-            async with run_relay(settings) as running:
+            async with run_relay(settings, engine=shared_engine if borrow else None) as running:
                 yield RelayHandle(running, settings, store)
         finally:
             store.close()

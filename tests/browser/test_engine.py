@@ -188,7 +188,7 @@ async def test_session_client_is_bound_by_token_not_by_key(relay_factory: RelayF
 
 
 async def test_prewarm_launches_the_browser_at_start_up(relay_factory: RelayFactory) -> None:
-    async with relay_factory(allow_headless=True) as cold:
+    async with relay_factory(allow_headless=True, own_browser=True) as cold:
         assert cold.state.headless.engine.browser_pid is None  # launched on first need only
     async with relay_factory(allow_headless=True, headless_prewarm=True) as warm:
         assert warm.state.headless.engine.browser_pid is not None

@@ -181,7 +181,7 @@ async def test_stale_browser_of_this_data_folder_is_reaped_at_start(
     )
     try:
         assert await wait_until(lambda: _processes_with(marker_prefix(home)) != [], 5)
-        async with relay_factory(allow_headless=True):
+        async with relay_factory(allow_headless=True, own_browser=True):
             assert await wait_until(lambda: stale.poll() is not None, 5)
     finally:
         if stale.poll() is None:

@@ -31,7 +31,8 @@ from .headless_helpers import (
 
 
 async def test_happy_path_world_running(relay_factory: RelayFactory) -> None:
-    async with headless_stack(relay_factory) as (relay, sim):
+    # Its own browser: it watches the session's renderer process exit.
+    async with headless_stack(relay_factory, own_browser=True) as (relay, sim):
         key_id, key = relay.new_key()
         before = renderer_pids(relay)
         info = await start(relay, sim, key)

@@ -162,6 +162,10 @@ class BrowserEngine:
         self._stopping = False
         self.executable: str | None = None
 
+    def set_crash_handler(self, on_crash: Callable[[], None]) -> None:
+        """Who hears about a crash (a shared engine's current user)."""
+        self._on_crash = on_crash
+
     @property
     def browser_pid(self) -> int | None:
         """The pid of the running browser's main process (None when none runs)."""

@@ -54,7 +54,7 @@ class Holdings:
 class HeadlessService:
     """Everything about headless sessions in this process."""
 
-    def __init__(self, state: RelayState) -> None:
+    def __init__(self, state: RelayState, *, engine: BrowserEngine | None = None) -> None:
         s = state.settings
         self.state = state
         self.settings = s
@@ -73,13 +73,17 @@ class HeadlessService:
         self.keys = KeyPool()
         self.rate = RateLimiter(s.session_rate_limit)
         self.urls = FoundryUrlGuard(UrlPolicy.from_lists(s.foundry_url_allow, s.foundry_url_deny))
-        self.engine = BrowserEngine(
+        # An engine handed in (tests share one browser per test session) is borrowed: this
+        # service hears its crashes while it runs, and neither reaps nor stops it.
+        self._own_engine = engine is None
+        self.engine = engine or BrowserEngine(
             chrome_path=s.chrome_path,
             extra_args=s.chrome_args,
             keep_spare=s.headless_spare_context,
             home=s.data_dir / "browser-home",
             on_crash=self._crashed,
         )
+        self.engine.set_crash_handler(self._crashed)
         self.live: dict[str, LiveSession] = {}  # live sessions, and finished ones' kept logs
         self.pairing = PairingStep(state, self.timeouts, lambda: list(self.live.values()))
         self.launcher = Launcher(self)
@@ -91,7 +95,8 @@ class HeadlessService:
     # -- lifecycle of the service ---------------------------------------------------------------
 
     async def open(self) -> None:
-        reap_stale(self.engine.home)
+        if self._own_engine:
+            reap_stale(self.engine.home)
         await self.keys.start()
         store = self.state.store
         marked = await store.off_loop(store.mark_unfinished_sessions, "relay-shutdown")
@@ -110,7 +115,10 @@ class HeadlessService:
         )
         if self._sweeper is not None:
             self._sweeper.cancel()
-        await self.engine.stop()
+        if self._own_engine:
+            await self.engine.stop()
+        else:
+            self.engine.set_crash_handler(lambda: None)
         await self.keys.stop()
 
     async def _sweep_loop(self) -> None:

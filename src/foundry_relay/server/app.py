@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..browser.engine import BrowserEngine
 from ..core.clients import known_client_json
 from ..core.forwarding import ROUTES, Route, parse_params, reply_error
 from ..errors import BadRequest, RelayError, error_response_parts
@@ -163,7 +164,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, store: Store | None = None, engine: BrowserEngine | None = None
+) -> FastAPI:
     """Build the relay app. Resources (store, hub, browser) live in its lifespan."""
 
     @asynccontextmanager
@@ -175,7 +178,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         state.router = state.hub
         app.state.relay = state
         if settings.allow_headless:
-            state.headless = HeadlessService(state)
+            state.headless = HeadlessService(state, engine=engine)
             await state.headless.open()
         # Everything loaded so far lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise stall requests for tens of milliseconds.

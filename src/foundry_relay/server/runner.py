@@ -15,6 +15,7 @@ from typing import Any
 
 import uvicorn
 
+from ..browser.engine import BrowserEngine
 from ..logsetup import install_redaction
 from ..settings import Settings
 from .app import create_app
@@ -102,9 +103,12 @@ async def serve_app(
 
 
 @contextlib.asynccontextmanager
-async def run_relay(settings: Settings) -> AsyncIterator[Running]:
-    """Start the relay described by ``settings`` (port 0 allowed)."""
-    app = create_app(settings)
+async def run_relay(
+    settings: Settings, *, engine: BrowserEngine | None = None
+) -> AsyncIterator[Running]:
+    """Start the relay described by ``settings`` (port 0 allowed); ``engine``: a browser engine
+    to borrow instead of launching one of its own."""
+    app = create_app(settings, engine=engine)
 
     def bound(url: str) -> None:
         app.state.relay.bound_url = url.replace("://0.0.0.0:", "://127.0.0.1:")
