@@ -25,9 +25,9 @@ from ..store import ApiKey, Store
 from .deps import json_response, read_json_body, relay_state, require_key
 from .hub import Hub
 from .openapi import install_openapi
-from .pairing_routes import install_pairing_routes
+from .pairing_routes import router as pairing_router
 from .relay_ws import relay_endpoint
-from .session_routes import install_session_routes
+from .session_routes import router as session_router
 from .state import RelayState
 
 log = logging.getLogger(__name__)
@@ -239,8 +239,8 @@ def create_app(
             response_class=Response,
         )
 
-    install_session_routes(app)
-    install_pairing_routes(app)
+    app.include_router(session_router)
+    app.include_router(pairing_router)
     install_openapi(app)
     app.add_api_websocket_route("/relay", relay_endpoint)
     app.add_api_websocket_route("/relay/", relay_endpoint)

@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..core.pairing import to_ws_url
@@ -96,222 +96,224 @@ def _status_body(request: PairRequest, code: str | None, now: float) -> dict[str
     return {"status": status}
 
 
-def install_pairing_routes(app: FastAPI) -> None:
-    @app.post("/auth/connection-tokens", tags=["pairing"], response_class=Response, status_code=201)
-    async def create_pairing_code(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """A 6-character pairing code for this key (single use, 10 minutes). With
-        ``{"clientId"}``: a code that adds a browser to a world this key already knows."""
-        state = relay_state(request)
-        body = await read_json_body(request, BODY_LIMIT)
-        client_id = _text(body, "clientId") or None
-        if client_id is not None and state.store.known_client(key.id, client_id) is None:
-            raise NotFound(f"clientId '{client_id}' is not one of this key's known clients")
-        code = await state.store.off_loop(
-            state.store.create_pairing_code, key.id, client_id=client_id
-        )
-        return json_response(
-            {
-                "code": code.code,
-                "expiresAt": _iso(code.expires_at),
-                "expiresIn": int(code.expires_at - code.created_at),
-            },
-            201,
-        )
+router = APIRouter(tags=["pairing"])
 
-    @app.post(
-        "/auth/pair",
-        tags=["pairing"],
-        response_class=Response,
-        dependencies=[Depends(pairing_throttle)],
-    )
-    async def pair(request: Request) -> Response:
-        """Exchange a pairing code for a connection token (called by the module; no key)."""
-        state = relay_state(request)
-        body = await read_json_body(request, BODY_LIMIT)
-        code = _text(body, "code").upper()
-        if not code:
-            raise BadRequest("code is required")
-        world_id = _text(body, "worldId")
-        world_title = _text(body, "worldTitle") or world_id
-        fingerprint = _text(body, "serverFingerprint") or None
-        existing = _text(body, "existingClientId") or None
-        origin = _text(body, "serverOrigin") or None
-        claimed = await state.store.off_loop(
-            state.store.claim_pairing_code, code, world_id=world_id or None
-        )
-        store = state.store
-        client_id = claimed.client_id
-        if client_id is None and existing is not None:
-            known = store.known_client(claimed.key_id, existing)
-            if known is not None and (origin is None or known.server_origin in (None, origin)):
-                client_id = existing
-        if client_id is None and fingerprint:
-            known = store.find_known_client(claimed.key_id, world_id=None, fingerprint=fingerprint)
-            client_id = known.client_id if known is not None else None
-        client_id = client_id or new_client_id()
-        record, token = await store.off_loop(
-            store.create_token,
-            claimed.key_id,
-            f"paired: {world_title or client_id}"[:100],
-            client_id=client_id,
-        )
-        await store.off_loop(
-            store.remember_client,
-            claimed.key_id,
-            client_id,
-            world_id=world_id or None,
-            world_title=world_title or None,
-            server_origin=origin,
-            fingerprint=fingerprint,
-        )
-        state.log_pairing(claimed.key_id, client_id, world_id, record.id)
-        return json_response(
-            {"token": token, "clientId": client_id, "relayUrl": public_ws_url(state, request)}
-        )
 
-    @app.post(
-        "/auth/pair-request",
-        tags=["pairing"],
-        response_class=Response,
-        status_code=201,
-        dependencies=[Depends(pairing_throttle)],
+@router.post("/auth/connection-tokens", response_class=Response, status_code=201)
+async def create_pairing_code(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+    """A 6-character pairing code for this key (single use, 10 minutes). With
+    ``{"clientId"}``: a code that adds a browser to a world this key already knows."""
+    state = relay_state(request)
+    body = await read_json_body(request, BODY_LIMIT)
+    client_id = _text(body, "clientId") or None
+    if client_id is not None and state.store.known_client(key.id, client_id) is None:
+        raise NotFound(f"clientId '{client_id}' is not one of this key's known clients")
+    code = await state.store.off_loop(state.store.create_pairing_code, key.id, client_id=client_id)
+    return json_response(
+        {
+            "code": code.code,
+            "expiresAt": _iso(code.expires_at),
+            "expiresIn": int(code.expires_at - code.created_at),
+        },
+        201,
     )
-    async def create_pair_request(request: Request) -> Response:
-        """Browser pairing: the module asks, a key holder approves on ``pairUrl``."""
-        state = relay_state(request)
-        body = await read_json_body(request, BODY_LIMIT)
-        fields: dict[str, Any] = {
-            name: _text(body, name)
-            for name in (
-                "worldId",
-                "worldTitle",
-                "systemId",
-                "systemTitle",
-                "systemVersion",
-                "foundryVersion",
-                "serverFingerprint",
-                "clientId",
-            )
+
+
+@router.post(
+    "/auth/pair",
+    response_class=Response,
+    dependencies=[Depends(pairing_throttle)],
+)
+async def pair(request: Request) -> Response:
+    """Exchange a pairing code for a connection token (called by the module; no key)."""
+    state = relay_state(request)
+    body = await read_json_body(request, BODY_LIMIT)
+    code = _text(body, "code").upper()
+    if not code:
+        raise BadRequest("code is required")
+    world_id = _text(body, "worldId")
+    world_title = _text(body, "worldTitle") or world_id
+    fingerprint = _text(body, "serverFingerprint") or None
+    existing = _text(body, "existingClientId") or None
+    origin = _text(body, "serverOrigin") or None
+    claimed = await state.store.off_loop(
+        state.store.claim_pairing_code, code, world_id=world_id or None
+    )
+    store = state.store
+    client_id = claimed.client_id
+    if client_id is None and existing is not None:
+        known = store.known_client(claimed.key_id, existing)
+        if known is not None and (origin is None or known.server_origin in (None, origin)):
+            client_id = existing
+    if client_id is None and fingerprint:
+        known = store.find_known_client(claimed.key_id, world_id=None, fingerprint=fingerprint)
+        client_id = known.client_id if known is not None else None
+    client_id = client_id or new_client_id()
+    record, token = await store.off_loop(
+        store.create_token,
+        claimed.key_id,
+        f"paired: {world_title or client_id}"[:100],
+        client_id=client_id,
+    )
+    await store.off_loop(
+        store.remember_client,
+        claimed.key_id,
+        client_id,
+        world_id=world_id or None,
+        world_title=world_title or None,
+        server_origin=origin,
+        fingerprint=fingerprint,
+    )
+    state.log_pairing(claimed.key_id, client_id, world_id, record.id)
+    return json_response(
+        {"token": token, "clientId": client_id, "relayUrl": public_ws_url(state, request)}
+    )
+
+
+@router.post(
+    "/auth/pair-request",
+    response_class=Response,
+    status_code=201,
+    dependencies=[Depends(pairing_throttle)],
+)
+async def create_pair_request(request: Request) -> Response:
+    """Browser pairing: the module asks, a key holder approves on ``pairUrl``."""
+    state = relay_state(request)
+    body = await read_json_body(request, BODY_LIMIT)
+    fields: dict[str, Any] = {
+        name: _text(body, name)
+        for name in (
+            "worldId",
+            "worldTitle",
+            "systemId",
+            "systemTitle",
+            "systemVersion",
+            "foundryVersion",
+            "serverFingerprint",
+            "clientId",
+        )
+    }
+    if not fields["worldId"]:
+        raise BadRequest("worldId is required")
+    fields["upgradeOnly"] = body.get("upgradeOnly") is True
+    created = await state.store.off_loop(state.store.create_pair_request, fields)
+    return json_response(
+        {
+            "code": created.code,
+            "pairUrl": f"{public_http_url(state, request)}/pair/{created.code}",
+            "upgradeOnly": created.upgrade_only,
+            "expiresIn": int(created.expires_at - created.created_at),
+            "expiresAt": _iso(created.expires_at),
+        },
+        201,
+    )
+
+
+@router.get(
+    "/auth/pair-request/{code}/status",
+    response_class=Response,
+    dependencies=[Depends(probe_throttle)],
+)
+async def pair_request_status(code: str, request: Request) -> Response:
+    """``pending``, then once ``approved`` with the pairing code, then ``exchanged``."""
+    store = relay_state(request).store
+    found, pairing = await store.off_loop(store.poll_pair_request, code.upper()[:16])
+    return json_response(_status_body(found, pairing, time.time()))
+
+
+@router.get("/auth/pair-request/{code}", response_class=Response)
+async def pair_request_details(
+    code: str, request: Request, key: ApiKey = Depends(require_key)
+) -> Response:
+    """What the approval page shows: the world asking, and this key's known worlds."""
+    state = relay_state(request)
+    found = state.store.get_pair_request(code.upper()[:16])
+    if found is None:
+        raise NotFound("pair request not found", code="PAIRING_CODE_INVALID")
+    body = found.as_json(time.time())
+    body["knownClients"] = [
+        {
+            "clientId": c.client_id,
+            "worldId": c.world_id,
+            "worldTitle": c.world_title,
+            "isOnline": state.hub.registry.get(c.client_id) is not None,
         }
-        if not fields["worldId"]:
-            raise BadRequest("worldId is required")
-        fields["upgradeOnly"] = body.get("upgradeOnly") is True
-        created = await state.store.off_loop(state.store.create_pair_request, fields)
-        return json_response(
-            {
-                "code": created.code,
-                "pairUrl": f"{public_http_url(state, request)}/pair/{created.code}",
-                "upgradeOnly": created.upgrade_only,
-                "expiresIn": int(created.expires_at - created.created_at),
-                "expiresAt": _iso(created.expires_at),
-            },
-            201,
-        )
+        for c in state.store.known_clients(key.id)
+    ]
+    return json_response(body)
 
-    @app.get(
-        "/auth/pair-request/{code}/status",
-        tags=["pairing"],
-        response_class=Response,
-        dependencies=[Depends(probe_throttle)],
+
+async def decide(code: str, request: Request, key: ApiKey, approve: bool) -> Response:
+    state = relay_state(request)
+    decided = await state.store.off_loop(
+        state.store.decide_pair_request, code.upper()[:16], key.id, approve=approve
     )
-    async def pair_request_status(code: str, request: Request) -> Response:
-        """``pending``, then once ``approved`` with the pairing code, then ``exchanged``."""
-        store = relay_state(request).store
-        found, pairing = await store.off_loop(store.poll_pair_request, code.upper()[:16])
-        return json_response(_status_body(found, pairing, time.time()))
+    state.log_pair_request(decided.code, key.id, decided.status)
+    if approve:
+        return json_response({"success": True, "upgraded": decided.upgrade_only})
+    return json_response({"success": True, "message": "Pair request denied"})
 
-    @app.get("/auth/pair-request/{code}", tags=["pairing"], response_class=Response)
-    async def pair_request_details(
-        code: str, request: Request, key: ApiKey = Depends(require_key)
-    ) -> Response:
-        """What the approval page shows: the world asking, and this key's known worlds."""
-        state = relay_state(request)
-        found = state.store.get_pair_request(code.upper()[:16])
-        if found is None:
-            raise NotFound("pair request not found", code="PAIRING_CODE_INVALID")
-        body = found.as_json(time.time())
-        body["knownClients"] = [
-            {
-                "clientId": c.client_id,
-                "worldId": c.world_id,
-                "worldTitle": c.world_title,
-                "isOnline": state.hub.registry.get(c.client_id) is not None,
-            }
-            for c in state.store.known_clients(key.id)
-        ]
-        return json_response(body)
 
-    async def decide(code: str, request: Request, key: ApiKey, approve: bool) -> Response:
-        state = relay_state(request)
-        decided = await state.store.off_loop(
-            state.store.decide_pair_request, code.upper()[:16], key.id, approve=approve
-        )
-        state.log_pair_request(decided.code, key.id, decided.status)
-        if approve:
-            return json_response({"success": True, "upgraded": decided.upgrade_only})
-        return json_response({"success": True, "message": "Pair request denied"})
+@router.post("/auth/pair-request/{code}/approve", response_class=Response)
+async def approve(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
+    """Approve a browser pairing request for this key."""
+    return await decide(code, request, key, True)
 
-    @app.post("/auth/pair-request/{code}/approve", tags=["pairing"], response_class=Response)
-    async def approve(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """Approve a browser pairing request for this key."""
-        return await decide(code, request, key, True)
 
-    @app.post("/auth/pair-request/{code}/deny", tags=["pairing"], response_class=Response)
-    async def deny(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """Deny a browser pairing request."""
-        return await decide(code, request, key, False)
+@router.post("/auth/pair-request/{code}/deny", response_class=Response)
+async def deny(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
+    """Deny a browser pairing request."""
+    return await decide(code, request, key, False)
 
-    @app.get(
-        "/pair/{code}",
-        tags=["pairing"],
-        response_class=HTMLResponse,
-        dependencies=[Depends(probe_throttle)],
+
+@router.get(
+    "/pair/{code}",
+    response_class=HTMLResponse,
+    dependencies=[Depends(probe_throttle)],
+)
+async def approval_page(code: str, request: Request) -> Response:
+    """The page a GM's browser opens to approve a world (served by the relay, no CDN)."""
+    found = relay_state(request).store.get_pair_request(code.upper()[:16])
+    return HTMLResponse(
+        approval_html(found, time.time()),
+        status_code=200 if found is not None else 404,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
-    async def approval_page(code: str, request: Request) -> Response:
-        """The page a GM's browser opens to approve a world (served by the relay, no CDN)."""
-        found = relay_state(request).store.get_pair_request(code.upper()[:16])
-        return HTMLResponse(
-            approval_html(found, time.time()),
-            status_code=200 if found is not None else 404,
-            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-        )
 
-    @app.post(
-        "/api/self-unpair",
-        tags=["pairing"],
-        response_class=Response,
-        dependencies=[Depends(pairing_throttle)],
-    )
-    async def self_unpair(request: Request) -> Response:
-        """The module's Unpair: revoke the given connection token and drop its socket."""
-        state = relay_state(request)
-        body = await read_json_body(request, BODY_LIMIT)
-        token = body.get("token")
-        if not isinstance(token, str) or not token or len(token) > FIELD_LIMIT:
-            raise BadRequest("token is required")
-        revoked = await state.store.off_loop(state.store.revoke_token_by_plaintext, token)
-        if revoked is None:
-            return json_response(
-                {"success": True, "message": "Token not found; nothing to clean up"}
-            )
-        await state.close_revoked()
-        return json_response({"success": True, "message": "Unpaired successfully"})
 
-    @app.get(
-        "/api/clients/{client_id}/active",
-        tags=["pairing"],
-        response_class=Response,
-        dependencies=[Depends(probe_throttle)],
-    )
-    async def client_active(client_id: str, request: Request) -> Response:
-        """Unauthenticated probe used by the module: 404 only for a clientId never seen (a 404
-        makes the module forget its world's pairing)."""
-        state = relay_state(request)
-        if state.hub.registry.get(client_id) is not None:
-            return json_response({"active": True})
-        if state.store.client_known(client_id):
-            return json_response({"active": False})
-        raise NotFound(f"unknown client '{client_id}'", code="CLIENT_NOT_FOUND")
+@router.post(
+    "/api/self-unpair",
+    response_class=Response,
+    dependencies=[Depends(pairing_throttle)],
+)
+async def self_unpair(request: Request) -> Response:
+    """The module's Unpair: revoke the given connection token and drop its socket."""
+    state = relay_state(request)
+    body = await read_json_body(request, BODY_LIMIT)
+    token = body.get("token")
+    if not isinstance(token, str) or not token or len(token) > FIELD_LIMIT:
+        raise BadRequest("token is required")
+    revoked = await state.store.off_loop(state.store.revoke_token_by_plaintext, token)
+    if revoked is None:
+        return json_response({"success": True, "message": "Token not found; nothing to clean up"})
+    await state.close_revoked()
+    return json_response({"success": True, "message": "Unpaired successfully"})
+
+
+@router.get(
+    "/api/clients/{client_id}/active",
+    response_class=Response,
+    dependencies=[Depends(probe_throttle)],
+)
+async def client_active(client_id: str, request: Request) -> Response:
+    """Unauthenticated probe used by the module: 404 only for a clientId never seen (a 404
+    makes the module forget its world's pairing)."""
+    state = relay_state(request)
+    if state.hub.registry.get(client_id) is not None:
+        return json_response({"active": True})
+    if state.store.client_known(client_id):
+        return json_response({"active": False})
+    raise NotFound(f"unknown client '{client_id}'", code="CLIENT_NOT_FOUND")
 
 
 _PAGE = """<!DOCTYPE html>

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -137,100 +137,105 @@ def _headless(request: Request) -> HeadlessService:
     return state.headless
 
 
-def install_session_routes(app: FastAPI) -> None:
-    @app.post("/session-handshake", tags=["sessions"], response_class=Response)
-    async def session_handshake(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """Start a headless session: get a one-time token, a public key and a nonce."""
-        service = _headless(request)
-        h = request.headers
-        hs = await service.handshake(
-            key,
-            foundry_url=h.get("x-foundry-url"),
-            username=h.get("x-username"),
-            world_name=h.get("x-world-name"),
-        )
-        return json_response(handshake_json(hs, relay_state(request).instance_id))
+router = APIRouter(tags=["sessions"])
 
-    @app.post(
-        "/start-session",
-        tags=["sessions"],
-        response_class=Response,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": StartSessionBody.model_json_schema()}},
-            }
-        },
+
+@router.post("/session-handshake", response_class=Response)
+async def session_handshake(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+    """Start a headless session: get a one-time token, a public key and a nonce."""
+    service = _headless(request)
+    h = request.headers
+    hs = await service.handshake(
+        key,
+        foundry_url=h.get("x-foundry-url"),
+        username=h.get("x-username"),
+        world_name=h.get("x-world-name"),
     )
-    async def start_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """Launch the headless browser; returns when the module has connected."""
-        service = _headless(request)
-        body = await read_json_body(request, START_BODY_LIMIT)
-        start = start_request(body, service.settings.capture_browser_console)
-        launch = asyncio.ensure_future(service.start_session(key, start))
-        gone = asyncio.ensure_future(wait_disconnect(request))
+    return json_response(handshake_json(hs, relay_state(request).instance_id))
+
+
+@router.post(
+    "/start-session",
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": StartSessionBody.model_json_schema()}},
+        }
+    },
+)
+async def start_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+    """Launch the headless browser; returns when the module has connected."""
+    service = _headless(request)
+    body = await read_json_body(request, START_BODY_LIMIT)
+    start = start_request(body, service.settings.capture_browser_console)
+    launch = asyncio.ensure_future(service.start_session(key, start))
+    gone = asyncio.ensure_future(wait_disconnect(request))
+    try:
+        await asyncio.wait({launch, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not launch.done():
+            launch.cancel()
+        gone.cancel()
+    if not launch.done() or launch.cancelled():
         try:
-            await asyncio.wait({launch, gone}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not launch.done():
-                launch.cancel()
-            gone.cancel()
-        if not launch.done() or launch.cancelled():
-            try:
-                await launch
-            except (asyncio.CancelledError, RelayError):
-                pass
-            raise RelayError("caller disconnected", code="LAUNCH_CANCELLED")
-        session_id, client_id = launch.result()
-        return json_response({"success": True, "sessionId": session_id, "clientId": client_id})
+            await launch
+        except (asyncio.CancelledError, RelayError):
+            pass
+        raise RelayError("caller disconnected", code="LAUNCH_CANCELLED")
+    session_id, client_id = launch.result()
+    return json_response({"success": True, "sessionId": session_id, "clientId": client_id})
 
-    @app.delete("/end-session", tags=["sessions"], response_class=Response)
-    async def end_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """End one of the caller's sessions (query ``sessionId`` or JSON body)."""
-        service = _headless(request)
-        session_id = request.query_params.get("sessionId")
-        if not session_id:
-            body = await read_json_body(request, START_BODY_LIMIT)
-            value = body.get("sessionId")
-            if value is not None and not isinstance(value, str):
-                raise BadRequest("sessionId must be a string")
-            session_id = value
-        if not session_id:
-            raise BadRequest("sessionId is required")
-        await service.end(key, session_id)
-        return json_response({"status": "ok", "message": "Session ended"})
 
-    @app.get("/session", tags=["sessions"], response_class=Response)
-    async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """The caller's active and pending sessions."""
-        service = _headless(request)
-        registry = relay_state(request).hub.registry
-        active, pending = [], []
-        for s in service.sessions_of(key):
-            if s.state == "launching":
-                pending.append(pending_json(s))
-            elif s.state == "active":
-                entry = registry.get(s.client_id or "")
-                metadata = entry.metadata if entry is not None and entry.key_id == key.id else None
-                active.append(active_json(s, metadata))
-        return json_response({"activeSessions": active, "pendingSessions": pending})
+@router.delete("/end-session", response_class=Response)
+async def end_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+    """End one of the caller's sessions (query ``sessionId`` or JSON body)."""
+    service = _headless(request)
+    session_id = request.query_params.get("sessionId")
+    if not session_id:
+        body = await read_json_body(request, START_BODY_LIMIT)
+        value = body.get("sessionId")
+        if value is not None and not isinstance(value, str):
+            raise BadRequest("sessionId must be a string")
+        session_id = value
+    if not session_id:
+        raise BadRequest("sessionId is required")
+    await service.end(key, session_id)
+    return json_response({"status": "ok", "message": "Session ended"})
 
-    @app.get("/session/{session_id}/log", tags=["sessions"], response_class=Response)
-    async def session_log(
-        session_id: str, request: Request, key: ApiKey = Depends(require_key)
-    ) -> Response:
-        """Stage timeline, failure and captured console lines of one of the caller's sessions."""
-        return json_response(log_json(_headless(request).owned(key, session_id)))
 
-    @app.get(
-        "/session/{session_id}/screenshot",
-        tags=["sessions"],
-        response_class=Response,
-        responses={200: {"content": {"image/png": {}}}},
-    )
-    async def session_screenshot(
-        session_id: str, request: Request, key: ApiKey = Depends(require_key)
-    ) -> Response:
-        """PNG of the failing page, or of the live page of an active session."""
-        png = await _headless(request).screenshot(key, session_id)
-        return Response(png, media_type="image/png")
+@router.get("/session", response_class=Response)
+async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+    """The caller's active and pending sessions."""
+    service = _headless(request)
+    registry = relay_state(request).hub.registry
+    active, pending = [], []
+    for s in service.sessions_of(key):
+        if s.state == "launching":
+            pending.append(pending_json(s))
+        elif s.state == "active":
+            entry = registry.get(s.client_id or "")
+            metadata = entry.metadata if entry is not None and entry.key_id == key.id else None
+            active.append(active_json(s, metadata))
+    return json_response({"activeSessions": active, "pendingSessions": pending})
+
+
+@router.get("/session/{session_id}/log", response_class=Response)
+async def session_log(
+    session_id: str, request: Request, key: ApiKey = Depends(require_key)
+) -> Response:
+    """Stage timeline, failure and captured console lines of one of the caller's sessions."""
+    return json_response(log_json(_headless(request).owned(key, session_id)))
+
+
+@router.get(
+    "/session/{session_id}/screenshot",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def session_screenshot(
+    session_id: str, request: Request, key: ApiKey = Depends(require_key)
+) -> Response:
+    """PNG of the failing page, or of the live page of an active session."""
+    png = await _headless(request).screenshot(key, session_id)
+    return Response(png, media_type="image/png")
