@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +14,7 @@ from foundry_relay.client import AsyncRelayClient, RelayClientError
 from foundry_relay.simulator import RunningSimulator, SimConfig, run_simulator
 
 from ..conftest import RelayFactory, RelayHandle, recording_client, remember_secret
+from ..processes import CLI
 
 GM_PASSWORD = remember_secret("gm-password")
 
@@ -106,3 +109,21 @@ def renderer_pids(relay: RelayHandle) -> set[int]:
         except psutil.Error:
             continue
     return out
+
+
+async def session_cli(key: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run ``foundry-relay session <args>`` as a real subprocess with ``key``; returns its exit
+    code, stdout and stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        *CLI,
+        "session",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "FOUNDRY_RELAY_API_KEY": key},
+    )
+    out, err = await asyncio.wait_for(
+        proc.communicate(stdin.encode() if stdin is not None else None), 120
+    )
+    return proc.returncode or 0, out.decode(), err.decode()

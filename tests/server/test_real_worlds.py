@@ -19,6 +19,7 @@ from .headless_helpers import (
     headless_stack,
     nothing_left,
     paired_client,
+    session_cli,
     start,
     start_error,
 )
@@ -264,8 +265,6 @@ async def test_two_servers_with_copies_of_one_world_never_share_a_socket(
 
 async def test_cli_session_start_repair(relay_factory: RelayFactory) -> None:
     import json
-    import os
-    import sys
 
     async with stand_in_relay() as other:
         config = SimConfig(paired_with=other.url, module_connect_delay=0.2)
@@ -273,11 +272,8 @@ async def test_cli_session_start_repair(relay_factory: RelayFactory) -> None:
             _, key = relay.new_key()
 
             async def cli(*extra: str) -> tuple[int, dict[str, Any]]:
-                proc = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "foundry_relay.cli",
-                    "session",
+                code, out, _ = await session_cli(
+                    key,
                     "start",
                     "--relay",
                     relay.url,
@@ -288,13 +284,9 @@ async def test_cli_session_start_repair(relay_factory: RelayFactory) -> None:
                     "--password-stdin",
                     "--json",
                     *extra,
-                    stdin=asyncio.subprocess.PIPE,
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.PIPE,
-                    env={**os.environ, "FOUNDRY_RELAY_API_KEY": key},
+                    stdin="gm-password\n",
                 )
-                out, _ = await asyncio.wait_for(proc.communicate(b"gm-password\n"), 120)
-                return proc.returncode or 0, json.loads(out)
+                return code, json.loads(out)
 
             code, refused = await cli()
             assert code == 1 and refused["code"] == "WORLD_PAIRED_ELSEWHERE"

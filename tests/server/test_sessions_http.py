@@ -25,6 +25,7 @@ from .headless_helpers import (
     nothing_left,
     paired_client,
     renderer_pids,
+    session_cli,
     start,
     start_error,
 )
@@ -610,22 +611,9 @@ async def test_cli_session_start_list_end(relay_factory: RelayFactory) -> None:
 
     async with headless_stack(relay_factory) as (relay, sim):
         _, key = relay.new_key()
-        base = [sys.executable, "-m", "foundry_relay.cli", "session"]
-        env = {**os.environ, "FOUNDRY_RELAY_API_KEY": key}
 
         async def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-            proc = await asyncio.create_subprocess_exec(
-                *base,
-                *args,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=env,
-            )
-            out, err = await asyncio.wait_for(
-                proc.communicate(stdin.encode() if stdin is not None else None), 60
-            )
-            return proc.returncode or 0, out.decode(), err.decode()
+            return await session_cli(key, *args, stdin=stdin)
 
         code, out, err = await cli(
             "start",
