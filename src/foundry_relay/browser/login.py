@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -43,6 +43,7 @@ class GameInfo:
     world_id: str
     world_title: str
     user_id: str
+    state: dict[str, Any] = field(default_factory=dict)  # WORLD_STATE_JS's answer
 
 
 def _base(url: str) -> str:
@@ -124,10 +125,30 @@ _JOIN_FORM = """
 }
 """
 
+# The user's role and the module's pairing settings (SPEC 4.3 step 4), read in the same round
+# trip as the game-ready wait; browser/world.py reads them again after a reload.
+WORLD_STATE_JS = """
+(id) => {
+  const mod = game.modules && typeof game.modules.get === 'function' ? game.modules.get(id) : null;
+  const out = {role: Number(game.user?.role ?? 0), userName: String(game.user?.name ?? ''),
+               installed: !!(mod && mod.active), origin: location.origin,
+               worldId: String(game.world?.id ?? ''), worldTitle: String(game.world?.title ?? ''),
+               wsRelayUrl: '', clientId: '', pairedRelayUrl: ''};
+  if (!out.installed) return out;
+  for (const key of ['wsRelayUrl', 'clientId', 'pairedRelayUrl']) {
+    try { const v = game.settings.get(id, key); out[key] = v == null ? '' : String(v); }
+    catch (e) { out.installed = false; }
+  }
+  return out;
+}
+"""
+
 _GAME_READY = """
 () => new Promise((resolve) => {
+  const readWorld = __READ_WORLD__;
   const done = () => resolve({worldId: game.world?.id ?? '', worldTitle: game.world?.title ?? '',
-                              userId: game.user?.id ?? game.userId ?? ''});
+                              userId: game.user?.id ?? game.userId ?? '',
+                              state: readWorld('foundry-rest-api')});
   if (window.game && window.game.ready === true) return done();
   let fired = false;
   const once = () => { if (!fired) { fired = true; done(); } };
@@ -136,7 +157,7 @@ _GAME_READY = """
     if (window.game && window.game.ready === true) { clearInterval(timer); once(); }
   }, 500);
 })
-"""
+""".replace("__READ_WORLD__", WORLD_STATE_JS.strip())
 
 
 async def _wait_for_function(
@@ -399,6 +420,7 @@ async def wait_game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -
         world_id=str(info["worldId"]),
         world_title=str(info["worldTitle"]),
         user_id=str(info["userId"]),
+        state=info.get("state") if isinstance(info.get("state"), dict) else {},
     )
     if target.world:
         wanted = target.world.casefold()

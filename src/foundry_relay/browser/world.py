@@ -4,12 +4,21 @@ the module's pairing, write a new pairing as the GM, reload so the module reads 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from ..errors import LaunchError
-from .login import GameInfo, LoginTarget, Timeouts, evaluate_step, origin_of, wait_game_ready
+from .login import (
+    WORLD_STATE_JS,
+    GameInfo,
+    LoginTarget,
+    Timeouts,
+    evaluate_step,
+    origin_of,
+    wait_game_ready,
+)
 
 MODULE_ID = "foundry-rest-api"
 GM_ROLE = 4
@@ -30,21 +39,7 @@ class WorldState:
     paired_relay_url: str
 
 
-_READ_WORLD = """
-(id) => {
-  const mod = game.modules && typeof game.modules.get === 'function' ? game.modules.get(id) : null;
-  const out = {role: Number(game.user?.role ?? 0), userName: String(game.user?.name ?? ''),
-               installed: !!(mod && mod.active), origin: location.origin,
-               worldId: String(game.world?.id ?? ''), worldTitle: String(game.world?.title ?? ''),
-               wsRelayUrl: '', clientId: '', pairedRelayUrl: ''};
-  if (!out.installed) return out;
-  for (const key of ['wsRelayUrl', 'clientId', 'pairedRelayUrl']) {
-    try { const v = game.settings.get(id, key); out[key] = v == null ? '' : String(v); }
-    catch (e) { out.installed = false; }
-  }
-  return out;
-}
-"""
+_READ_WORLD = WORLD_STATE_JS
 
 _WRITE_PAIRING = """
 async ([id, values]) => {
@@ -54,19 +49,24 @@ async ([id, values]) => {
 """
 
 
+def world_state(info: dict[str, Any]) -> WorldState:
+    """A :data:`WORLD_STATE_JS` answer as a record."""
+    return WorldState(
+        role=int(info.get("role") or 0),
+        user_name=str(info.get("userName") or ""),
+        installed=bool(info.get("installed")),
+        origin=str(info.get("origin") or ""),
+        world_id=str(info.get("worldId") or ""),
+        world_title=str(info.get("worldTitle") or ""),
+        ws_relay_url=str(info.get("wsRelayUrl") or ""),
+        client_id=str(info.get("clientId") or ""),
+        paired_relay_url=str(info.get("pairedRelayUrl") or ""),
+    )
+
+
 async def read_world(page: Page, *, timeout: float) -> WorldState:
     info = await evaluate_step(page, _READ_WORLD, MODULE_ID, stage="game-ready", timeout=timeout)
-    return WorldState(
-        role=int(info["role"]),
-        user_name=str(info["userName"]),
-        installed=bool(info["installed"]),
-        origin=str(info["origin"]),
-        world_id=str(info["worldId"]),
-        world_title=str(info["worldTitle"]),
-        ws_relay_url=str(info["wsRelayUrl"]),
-        client_id=str(info["clientId"]),
-        paired_relay_url=str(info["pairedRelayUrl"]),
-    )
+    return world_state(info)
 
 
 async def write_world_settings(page: Page, values: dict[str, str], *, timeout: float) -> None:

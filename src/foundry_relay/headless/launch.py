@@ -85,14 +85,14 @@ class Launcher:
         self.service.enter_stage_of(session, "browser")
         page = await self._open_page(live, plaintext, request.capture_console)
         target = LoginTarget(session.foundry_url, session.username, session.world_name)
-        await login(
+        game = await login(
             page,
             target=target,
             credentials=credentials,
             timeouts=self.service.timeouts,
             on_stage=lambda st: self.service.enter_stage_of(session, st),
         )
-        await self.service.pairing.run(live, page, target, repair=request.repair)
+        await self.service.pairing.run(live, page, target, repair=request.repair, state=game.state)
         self.service.enter_stage_of(session, "module-connect")
         timeout = self.service.settings.module_connect_timeout
         try:

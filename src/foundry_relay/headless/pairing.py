@@ -16,6 +16,7 @@ from ..browser.world import (
     WorldState,
     read_world,
     reload_game,
+    world_state,
     write_world_settings,
 )
 from ..core.pairing import WorldPairing, decide
@@ -46,9 +47,21 @@ class PairingStep:
         live.session.note(time.time(), "pairing", detail)
         log.info("session %s: %s", live.id, detail)
 
-    async def run(self, live: LiveSession, page: Page, target: LoginTarget, *, repair: bool) -> str:
-        """The clientId the module will connect with; raises the SPEC's launch errors."""
-        world = await read_world(page, timeout=self.timeouts.navigation)
+    async def run(
+        self,
+        live: LiveSession,
+        page: Page,
+        target: LoginTarget,
+        *,
+        repair: bool,
+        state: dict[str, Any] | None = None,
+    ) -> str:
+        """The clientId the module will connect with; raises the SPEC's launch errors.
+        ``state``: the world state read with the game-ready wait (else it is read now)."""
+        if state:
+            world = world_state(state)
+        else:
+            world = await read_world(page, timeout=self.timeouts.navigation)
         title = world.world_title or world.world_id
         if world.role != GM_ROLE:
             raise LaunchError(
