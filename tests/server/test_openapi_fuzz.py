@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import RelayFactory
+from ..conftest import RelayFactory, RelayHandle
 from .module_client import FakeModule, echo
 
 MIN_CASES = 1000
@@ -72,3 +72,23 @@ async def test_schemathesis_finds_no_server_error_or_schema_violation(
     print(f"schemathesis generated {generated} cases")
     assert proc.returncode == 0, text[-6000:]
     assert generated >= MIN_CASES, text[-3000:]
+
+
+async def test_session_operations_are_declared_with_examples(relay: RelayHandle) -> None:
+    """The session endpoints' replies come from declared models, each with an example."""
+    async with relay.http() as http:
+        spec = (await http.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    for path, method in (
+        ("/session-handshake", "post"),
+        ("/start-session", "post"),
+        ("/end-session", "delete"),
+        ("/session", "get"),
+        ("/session/{session_id}/log", "get"),
+    ):
+        reply = spec["paths"][path][method]["responses"]["200"]
+        ref = reply["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        assert schemas[ref].get("examples"), (path, ref)
+    handshake = spec["paths"]["/session-handshake"]["post"]
+    headers = {p["name"] for p in handshake["parameters"] if p["in"] == "header"}
+    assert {"x-foundry-url", "x-username", "x-world-name"} <= headers

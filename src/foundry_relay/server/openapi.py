@@ -32,89 +32,9 @@ def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, 
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
-NULLABLE_STR = {"type": ["string", "null"]}
 
-PENDING = _obj(
-    {
-        "sessionId": STR,
-        "foundryUrl": STR,
-        "username": STR,
-        "worldName": NULLABLE_STR,
-        "startedAt": INT,
-        "stage": STR,
-    },
-    ["sessionId", "foundryUrl", "username", "startedAt", "stage"],
-)
-ACTIVE = _obj(
-    {
-        "sessionId": STR,
-        "clientId": NULLABLE_STR,
-        "foundryUrl": STR,
-        "username": STR,
-        "worldName": NULLABLE_STR,
-        "startedAt": INT,
-        "lastActivity": INT,
-    },
-    ["sessionId", "clientId", "foundryUrl", "username", "startedAt", "lastActivity"],
-)
-
-HEADER = {"in": "header", "schema": STR}
-
-# What the hand-validated session routes take and give, by (path, method).
+# What the routes without declared models take and give, by (path, method).
 EXTRA: dict[tuple[str, str], dict[str, Any]] = {
-    ("/session-handshake", "post"): {
-        "parameters": [
-            {"name": "x-foundry-url", "required": True, **HEADER},
-            {"name": "x-username", "required": True, **HEADER},
-            {"name": "x-world-name", "required": False, **HEADER},
-        ],
-        "200": _obj(
-            {
-                "token": STR,
-                "publicKey": STR,
-                "nonce": STR,
-                "expires": STR,
-                "instanceId": STR,
-                "foundryUrl": STR,
-                "username": STR,
-            },
-            ["token", "publicKey", "nonce", "expires", "instanceId"],
-        ),
-    },
-    ("/start-session", "post"): {
-        "200": _obj(
-            {"success": {"type": "boolean"}, "sessionId": STR, "clientId": STR},
-            ["success", "sessionId", "clientId"],
-        ),
-    },
-    ("/end-session", "delete"): {
-        "parameters": [{"name": "sessionId", "in": "query", "required": False, "schema": STR}],
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": _obj({"sessionId": STR})}},
-        },
-        "200": _obj({"status": STR, "message": STR}, ["status", "message"]),
-    },
-    ("/session", "get"): {
-        "200": _obj(
-            {
-                "activeSessions": {"type": "array", "items": ACTIVE},
-                "pendingSessions": {"type": "array", "items": PENDING},
-            },
-            ["activeSessions", "pendingSessions"],
-        ),
-    },
-    ("/session/{session_id}/log", "get"): {
-        "200": _obj(
-            {
-                "sessionId": STR,
-                "state": STR,
-                "timeline": {"type": "array"},
-                "console": {"type": "array", "items": STR},
-            },
-            ["sessionId", "state", "timeline", "console"],
-        ),
-    },
     ("/clients", "get"): {
         "200": _obj(
             {"total": INT, "clients": {"type": "array", "items": {"type": "object"}}},

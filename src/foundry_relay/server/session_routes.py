@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.clients import METADATA_FIELDS
 from ..core.handshake import Handshake
@@ -19,26 +18,19 @@ from ..headless import HeadlessService, LiveSession
 from ..headless.launch import StartRequest
 from ..store import ApiKey
 from .deps import json_response, read_json_body, relay_state, require_key, wait_disconnect
+from .models import (
+    EndSessionBody,
+    EndSessionReply,
+    HandshakeReply,
+    SessionList,
+    SessionLog,
+    StartSessionBody,
+    StartSessionReply,
+    ok,
+)
 
 START_BODY_LIMIT = 64 * 1024
 CAPTURE_LEVELS = ("", "error", "warn", "debug")
-
-
-class StartSessionBody(BaseModel):
-    """Documented shape of ``POST /start-session`` (validated by :func:`start_request` for the
-    SPEC's error codes)."""
-
-    model_config = ConfigDict(extra="allow")
-    handshakeToken: str
-    encryptedPassword: str
-    worldName: str | None = None
-    captureBrowserConsole: str | None = None
-    repair: bool = Field(
-        False,
-        description="Re-pair a world whose module is paired with another relay (its GMs' own"
-        " browsers then have to pair again); without it such a world fails with"
-        " WORLD_PAIRED_ELSEWHERE.",
-    )
 
 
 def start_request(body: dict[str, Any], default_capture: str) -> StartRequest:
@@ -140,16 +132,18 @@ def _headless(request: Request) -> HeadlessService:
 router = APIRouter(tags=["sessions"])
 
 
-@router.post("/session-handshake", response_class=Response)
-async def session_handshake(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+@router.post("/session-handshake", response_class=Response, responses=ok(HandshakeReply))
+async def session_handshake(
+    request: Request,
+    key: ApiKey = Depends(require_key),
+    x_foundry_url: Annotated[str | None, Header(description="the Foundry server's URL")] = None,
+    x_username: Annotated[str | None, Header(description="Foundry user name or id")] = None,
+    x_world_name: Annotated[str | None, Header(description="world to launch")] = None,
+) -> Response:
     """Start a headless session: get a one-time token, a public key and a nonce."""
     service = _headless(request)
-    h = request.headers
     hs = await service.handshake(
-        key,
-        foundry_url=h.get("x-foundry-url"),
-        username=h.get("x-username"),
-        world_name=h.get("x-world-name"),
+        key, foundry_url=x_foundry_url, username=x_username, world_name=x_world_name
     )
     return json_response(handshake_json(hs, relay_state(request).instance_id))
 
@@ -157,6 +151,7 @@ async def session_handshake(request: Request, key: ApiKey = Depends(require_key)
 @router.post(
     "/start-session",
     response_class=Response,
+    responses=ok(StartSessionReply, "the module connected"),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -187,11 +182,25 @@ async def start_session(request: Request, key: ApiKey = Depends(require_key)) ->
     return json_response({"success": True, "sessionId": session_id, "clientId": client_id})
 
 
-@router.delete("/end-session", response_class=Response)
-async def end_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
+@router.delete(
+    "/end-session",
+    response_class=Response,
+    responses=ok(EndSessionReply),
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": EndSessionBody.model_json_schema()}},
+        }
+    },
+)
+async def end_session(
+    request: Request,
+    key: ApiKey = Depends(require_key),
+    sessionId: Annotated[str | None, Query(description="or in a JSON body")] = None,
+) -> Response:
     """End one of the caller's sessions (query ``sessionId`` or JSON body)."""
     service = _headless(request)
-    session_id = request.query_params.get("sessionId")
+    session_id = sessionId
     if not session_id:
         body = await read_json_body(request, START_BODY_LIMIT)
         value = body.get("sessionId")
@@ -204,7 +213,7 @@ async def end_session(request: Request, key: ApiKey = Depends(require_key)) -> R
     return json_response({"status": "ok", "message": "Session ended"})
 
 
-@router.get("/session", response_class=Response)
+@router.get("/session", response_class=Response, responses=ok(SessionList))
 async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) -> Response:
     """The caller's active and pending sessions."""
     service = _headless(request)
@@ -220,7 +229,7 @@ async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) ->
     return json_response({"activeSessions": active, "pendingSessions": pending})
 
 
-@router.get("/session/{session_id}/log", response_class=Response)
+@router.get("/session/{session_id}/log", response_class=Response, responses=ok(SessionLog))
 async def session_log(
     session_id: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
