@@ -111,6 +111,22 @@ def renderer_pids(relay: RelayHandle) -> set[int]:
     return out
 
 
+def start_args(relay: RelayHandle, sim: RunningSimulator, *extra: str) -> tuple[str, ...]:
+    """``session start`` as Gamemaster, password from stdin, JSON out."""
+    return (
+        "start",
+        "--relay",
+        relay.url,
+        "--foundry-url",
+        sim.url,
+        "--username",
+        "Gamemaster",
+        "--password-stdin",
+        "--json",
+        *extra,
+    )
+
+
 async def session_cli(key: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
     """Run ``foundry-relay session <args>`` as a real subprocess with ``key``; returns its exit
     code, stdout and stderr."""

@@ -27,6 +27,7 @@ from .headless_helpers import (
     renderer_pids,
     session_cli,
     start,
+    start_args,
     start_error,
 )
 
@@ -615,18 +616,7 @@ async def test_cli_session_start_list_end(relay_factory: RelayFactory) -> None:
         async def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
             return await session_cli(key, *args, stdin=stdin)
 
-        code, out, err = await cli(
-            "start",
-            "--relay",
-            relay.url,
-            "--foundry-url",
-            sim.url,
-            "--username",
-            "Gamemaster",
-            "--password-stdin",
-            "--json",
-            stdin=GM_PASSWORD + "\n",
-        )
+        code, out, err = await cli(*start_args(relay, sim), stdin=GM_PASSWORD + "\n")
         assert code == 0, err
         started = json.loads(out)
         assert started["clientId"] == paired_client(sim)

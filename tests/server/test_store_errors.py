@@ -35,8 +35,8 @@ async def test_a_waiting_write_does_not_hold_up_other_requests(relay: RelayHandl
     try:
         other.execute("BEGIN IMMEDIATE")
         async with relay.http(key) as http:
+            # Created first, so the write reaches the relay before the read.
             write = asyncio.create_task(http.post("/auth/connection-tokens"))
-            await asyncio.sleep(0)  # let the write start
             listed = await http.get("/clients")
             assert listed.status_code == 200
             assert not write.done()  # still waiting for the lock, yet /clients was answered

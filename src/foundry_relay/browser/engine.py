@@ -237,17 +237,12 @@ class BrowserEngine:
         allowed_ws_origins: list[str] | None = None,
     ) -> SessionPage:
         browser = await self.ensure_browser()
+        spare, self._spare = self._spare, None
         try:
-            spare, self._spare = self._spare, None
             if spare is not None and spare[0].browser is browser:
                 context, page = spare
             else:
                 context, page = await self._fresh_context(browser)
-            # Applies to every document the page loads from now on, before any page script.
-            script = SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
-            if allowed_ws_origins is not None:
-                script = WEBSOCKET_GUARD % json.dumps(allowed_ws_origins) + script
-            await context.add_init_script(script)  # one round trip for both
         except PlaywrightError as exc:
             raise LaunchError(
                 f"could not open a browser context: {exc.message.splitlines()[0]}",
@@ -255,9 +250,25 @@ class BrowserEngine:
                 stage="browser",
             ) from exc
         handle = SessionPage(context=context, page=page)
+        try:
+            # Applies to every document the page loads from now on, before any page script.
+            script = SEED_SCRIPT % json.dumps({k: json.dumps(v) for k, v in seed.items()})
+            if allowed_ws_origins is not None:
+                script = WEBSOCKET_GUARD % json.dumps(allowed_ws_origins) + script
+            await context.add_init_script(script)  # one round trip for both
+            if navigation_guard is not None:
+                await self._guard_navigations(handle, navigation_guard)
+        except BaseException as exc:
+            # Failed or cancelled before the caller got the handle: nobody else can close it.
+            await handle.close()
+            if isinstance(exc, PlaywrightError):
+                raise LaunchError(
+                    f"could not prepare a browser context: {exc.message.splitlines()[0]}",
+                    code="BROWSER_FAILED",
+                    stage="browser",
+                ) from exc
+            raise
         self._handles = [h for h in self._handles if not h.closed] + [handle]
-        if navigation_guard is not None:
-            await self._guard_navigations(handle, navigation_guard)
         levels = _LEVELS.get(capture_console, ())
         if levels:
 
@@ -280,7 +291,12 @@ class BrowserEngine:
         context = await browser.new_context(
             viewport={"width": 1280, "height": 720}, service_workers="block"
         )
-        return context, await context.new_page()
+        try:
+            return context, await context.new_page()
+        except BaseException:  # failed or cancelled: the context must not outlive this call
+            with contextlib.suppress(PlaywrightError):
+                await context.close()
+            raise
 
     def _refill(self, browser: Browser) -> None:
         """Prepare the next session's context while idle (a start then skips creating one)."""
