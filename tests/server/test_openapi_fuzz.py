@@ -9,8 +9,12 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from foundry_relay.core.forwarding import ROUTES
+from foundry_relay.server import openapi
 
 from ..conftest import RelayFactory, RelayHandle
 from .module_client import FakeModule, echo
@@ -74,21 +78,47 @@ async def test_schemathesis_finds_no_server_error_or_schema_violation(
     assert generated >= MIN_CASES, text[-3000:]
 
 
-async def test_session_operations_are_declared_with_examples(relay: RelayHandle) -> None:
-    """The session endpoints' replies come from declared models, each with an example."""
+def _success_example(spec: dict[str, Any], op: dict[str, Any]) -> Any:
+    """The example of an operation's JSON success reply (inline, or on its declared model)."""
+    for status, reply in op["responses"].items():
+        if not status.startswith("2"):
+            continue
+        media = reply.get("content", {}).get("application/json")
+        if media is None:
+            return "not JSON"
+        if "example" in media:
+            return media["example"]
+        ref = media["schema"].get("$ref", "")
+        examples = spec["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {}).get("examples")
+        return examples[0] if examples else None
+    return None
+
+
+async def test_every_operation_is_declared_with_an_example(relay: RelayHandle) -> None:
+    """Every JSON reply comes from a declared model or the route table, each with an example;
+    every forwarded route carries exactly the table's parameters."""
     async with relay.http() as http:
         spec = (await http.get("/openapi.json")).json()
-    schemas = spec["components"]["schemas"]
-    for path, method in (
-        ("/session-handshake", "post"),
-        ("/start-session", "post"),
-        ("/end-session", "delete"),
-        ("/session", "get"),
-        ("/session/{session_id}/log", "get"),
-    ):
-        reply = spec["paths"][path][method]["responses"]["200"]
-        ref = reply["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
-        assert schemas[ref].get("examples"), (path, ref)
+    missing = [
+        (method, path)
+        for path, methods in spec["paths"].items()
+        for method, op in methods.items()
+        if _success_example(spec, op) is None
+    ]
+    assert missing == []
+    assert "EXTRA" not in vars(openapi)  # nothing hand-written beside the models any more
+    for route in ROUTES:
+        op = spec["paths"][route.path][route.method.lower()]
+        declared = {(p["name"], p["in"]) for p in op["parameters"]}
+        body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+        declared |= {(name, "body") for name in body.get("schema", {}).get("properties", {})}
+        where = {"q": "query", "b": "body", "p": "path"}
+        expected = {(p.name, where[p.source]) for p in route.params} | {("clientId", "query")}
+        if body:
+            expected.add(("clientId", "body"))
+        assert declared == expected, route.path
+        example = _success_example(spec, op)
+        assert example["type"] == route.ws_type + "-result"
     handshake = spec["paths"]["/session-handshake"]["post"]
     headers = {p["name"] for p in handshake["parameters"] if p["in"] == "header"}
     assert {"x-foundry-url", "x-username", "x-world-name"} <= headers

@@ -24,6 +24,7 @@ class Param:
     source: Source
     kind: Kind = "str"
     required: bool = False
+    example: Any = None  # shown in the OpenAPI document (a sample of ``kind`` when None)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Route:
     one_of: tuple[str, ...] = ()  # at least one of these must be present
     summary: str = ""
     timeout: float | None = None  # None: the relay's default request timeout
+    reply: Mapping[str, Any] | None = None  # the module's reply fields, as an example
 
     @property
     def has_body(self) -> bool:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -16,127 +15,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..browser.engine import BrowserEngine
-from ..core.clients import known_client_json
-from ..core.forwarding import ROUTES, Route, parse_params, reply_error
 from ..errors import BadRequest, RelayError, error_response_parts
 from ..headless import HeadlessService
 from ..settings import Settings
-from ..store import ApiKey, Store
-from .deps import json_response, read_json_body, relay_state, require_key
+from ..store import Store
+from .forward_routes import router as forward_router
 from .hub import Hub
 from .openapi import install_openapi
 from .pairing_routes import router as pairing_router
+from .relay_routes import router as relay_router
 from .relay_ws import relay_endpoint
 from .session_routes import router as session_router
 from .state import RelayState
 
 log = logging.getLogger(__name__)
 
-OPENAPI_TYPES: dict[str, dict[str, Any]] = {
-    "str": {"type": "string"},
-    "bool": {"type": "boolean"},
-    "int": {"type": "integer"},
-    "object": {"type": "object"},
-    "array": {"type": "array", "items": {}},
-    "any": {},
-}
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {"error": {"type": "string"}, "code": {"type": "string"}},
-    "required": ["error", "code"],
-}
-
 
 def error_response(error: RelayError) -> Response:
     status, body, headers = error_response_parts(error)
     return JSONResponse(body, status_code=status, headers=headers or None)
-
-
-def _openapi_for(route: Route) -> dict[str, Any]:
-    parameters: list[dict[str, Any]] = [
-        {"name": "clientId", "in": "query", "required": False, "schema": {"type": "string"}}
-    ]
-    body_props: dict[str, Any] = {}
-    required: list[str] = []
-    for p in route.params:
-        schema: dict[str, Any] = dict(OPENAPI_TYPES[p.kind])
-        if p.source == "b":
-            body_props[p.name] = schema
-            if p.required:
-                required.append(p.name)
-        elif p.source == "q":
-            if p.kind in ("object", "array"):
-                schema = {"type": "string"}
-            parameters.append({"name": p.name, "in": "query", "required": False, "schema": schema})
-        else:
-            parameters.append({"name": p.name, "in": "path", "required": True, "schema": schema})
-    extra: dict[str, Any] = {"parameters": parameters}
-    if body_props:
-        body_props["clientId"] = {"type": "string"}
-        body_schema: dict[str, Any] = {"type": "object", "properties": body_props}
-        if required:
-            body_schema["required"] = required
-        extra["requestBody"] = {
-            "required": bool(required),
-            "content": {"application/json": {"schema": body_schema}},
-        }
-    extra["responses"] = {
-        "200": {
-            "description": "the module's reply frame",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        },
-        "400": {
-            "description": "bad input or module error",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        },
-        "401": {
-            "description": "missing or invalid API key",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        },
-        "404": {
-            "description": "unknown client",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        },
-        "408": {
-            "description": "the client did not answer in time",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        },
-        "413": {
-            "description": "body too large",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        },
-        "503": {
-            "description": "the client went away",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        },
-    }
-    return extra
-
-
-def _forwarding_handler(route: Route) -> Callable[..., Awaitable[Response]]:
-    async def handler(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        state = relay_state(request)
-        body: dict[str, Any] = {}
-        if request.method in ("POST", "PUT", "DELETE", "PATCH"):
-            body = await read_json_body(request, state.settings.ws_max_bytes)
-        query = dict(request.query_params)
-        params = parse_params(route, query, body, dict(request.path_params))
-        client_id = query.get("clientId") or body.get("clientId")
-        if client_id is not None and not isinstance(client_id, str):
-            raise BadRequest("clientId must be a string")
-        assert state.router is not None
-        reply = await state.router.forward(
-            key_id=key.id,
-            client_id=client_id,
-            route=route,
-            params=params,
-            timeout=route.timeout or state.settings.request_timeout,
-        )
-        return json_response(reply, 400 if reply_error(reply) else 200)
-
-    handler.__name__ = "forward_" + route.ws_type.replace("-", "_")
-    return handler
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -206,39 +103,8 @@ def create_app(
     )
     _install_error_handlers(app)
 
-    @app.get("/api/status", tags=["relay"])
-    async def status(request: Request) -> dict[str, Any]:
-        state = relay_state(request)
-        return {
-            "status": "ok",
-            "version": __version__,
-            "websocket": "/relay",
-            "headlessEnabled": state.headless is not None,
-            "instanceId": state.instance_id,
-        }
-
-    @app.get("/clients", tags=["relay"])
-    async def clients(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        """This key's worlds: connected ones, and known ones that are offline."""
-        state = relay_state(request)
-        online = {e.client_id: e for e in state.hub.registry.for_key(key.id)}
-        items = [e.as_json() for e in online.values()]
-        for known in state.store.known_clients(key.id):
-            if known.client_id not in online:
-                items.append(known_client_json(known))
-        return json_response({"total": len(items), "clients": items})
-
-    for route in ROUTES:
-        app.add_api_route(
-            route.path,
-            _forwarding_handler(route),
-            methods=[route.method],
-            tags=["forwarding"],
-            summary=route.summary,
-            openapi_extra=_openapi_for(route),
-            response_class=Response,
-        )
-
+    app.include_router(relay_router)
+    app.include_router(forward_router)
     app.include_router(session_router)
     app.include_router(pairing_router)
     install_openapi(app)

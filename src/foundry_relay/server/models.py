@@ -12,12 +12,12 @@ SESSION_ID = "0f0c2a4e-2b1d-4b7e-9a51-7f3e0d9c1a2b"
 CLIENT_ID = "fvtt_9f2c1e0a7b3d4c55"
 
 
-def _example(example: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": [example]})
+def example(sample: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [sample]})
 
 
 class HandshakeReply(BaseModel):
-    model_config = _example(
+    model_config = example(
         {
             "token": "5f1c" * 16,
             "publicKey": "-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n",
@@ -62,19 +62,19 @@ class StartSessionBody(BaseModel):
 
 
 class StartSessionReply(BaseModel):
-    model_config = _example({"success": True, "sessionId": SESSION_ID, "clientId": CLIENT_ID})
+    model_config = example({"success": True, "sessionId": SESSION_ID, "clientId": CLIENT_ID})
     success: bool
     sessionId: str
     clientId: str
 
 
 class EndSessionBody(BaseModel):
-    model_config = _example({"sessionId": SESSION_ID})
+    model_config = example({"sessionId": SESSION_ID})
     sessionId: str | None = None
 
 
 class EndSessionReply(BaseModel):
-    model_config = _example({"status": "ok", "message": "Session ended"})
+    model_config = example({"status": "ok", "message": "Session ended"})
     status: str
     message: str
 
@@ -102,7 +102,7 @@ class ActiveSession(BaseModel):
 
 
 class SessionList(BaseModel):
-    model_config = _example(
+    model_config = example(
         {
             "activeSessions": [
                 {
@@ -134,7 +134,7 @@ class TimelineEvent(BaseModel):
 
 
 class SessionLog(BaseModel):
-    model_config = _example(
+    model_config = example(
         {
             "sessionId": SESSION_ID,
             "state": "failed",
@@ -166,3 +166,19 @@ class SessionLog(BaseModel):
 def ok(model: type[BaseModel], description: str = "success") -> dict[int | str, dict[str, Any]]:
     """A route's documented 200 reply."""
     return {200: {"model": model, "description": description}}
+
+
+def json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """``openapi_extra`` declaring a route's JSON body by its model (the route still reads and
+    checks it itself, so the error codes of SPEC 8 stay exact)."""
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+def created(model: type[BaseModel], description: str = "created") -> dict[int | str, Any]:
+    """A route's documented 201 reply."""
+    return {201: {"model": model, "description": description}}

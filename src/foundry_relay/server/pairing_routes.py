@@ -8,7 +8,6 @@ relay) or with ``foundry-relay pair approve``. Unauthenticated endpoints are thr
 
 from __future__ import annotations
 
-import html
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +21,22 @@ from ..credentials import new_client_id
 from ..errors import BadRequest, NotFound, RelayError
 from ..store import ApiKey, PairRequest
 from .deps import client_address, json_response, read_json_body, relay_state, require_key
+from .models import created, json_body, ok
+from .pair_page import approval_html
+from .pairing_models import (
+    ClientActive,
+    ConnectionTokenBody,
+    ConnectionTokenReply,
+    DecisionReply,
+    PairBody,
+    PairReply,
+    PairRequestBody,
+    PairRequestDetails,
+    PairRequestReply,
+    PairRequestStatus,
+    SelfUnpairBody,
+    SelfUnpairReply,
+)
 from .state import RelayState
 
 BODY_LIMIT = 16 * 1024
@@ -99,7 +114,13 @@ def _status_body(request: PairRequest, code: str | None, now: float) -> dict[str
 router = APIRouter(tags=["pairing"])
 
 
-@router.post("/auth/connection-tokens", response_class=Response, status_code=201)
+@router.post(
+    "/auth/connection-tokens",
+    response_class=Response,
+    status_code=201,
+    responses=created(ConnectionTokenReply),
+    openapi_extra=json_body(ConnectionTokenBody, required=False),
+)
 async def create_pairing_code(request: Request, key: ApiKey = Depends(require_key)) -> Response:
     """A 6-character pairing code for this key (single use, 10 minutes). With
     ``{"clientId"}``: a code that adds a browser to a world this key already knows."""
@@ -123,6 +144,8 @@ async def create_pairing_code(request: Request, key: ApiKey = Depends(require_ke
     "/auth/pair",
     response_class=Response,
     dependencies=[Depends(pairing_throttle)],
+    responses=ok(PairReply),
+    openapi_extra=json_body(PairBody),
 )
 async def pair(request: Request) -> Response:
     """Exchange a pairing code for a connection token (called by the module; no key)."""
@@ -175,6 +198,8 @@ async def pair(request: Request) -> Response:
     response_class=Response,
     status_code=201,
     dependencies=[Depends(pairing_throttle)],
+    responses=created(PairRequestReply),
+    openapi_extra=json_body(PairRequestBody),
 )
 async def create_pair_request(request: Request) -> Response:
     """Browser pairing: the module asks, a key holder approves on ``pairUrl``."""
@@ -213,6 +238,7 @@ async def create_pair_request(request: Request) -> Response:
     "/auth/pair-request/{code}/status",
     response_class=Response,
     dependencies=[Depends(probe_throttle)],
+    responses=ok(PairRequestStatus),
 )
 async def pair_request_status(code: str, request: Request) -> Response:
     """``pending``, then once ``approved`` with the pairing code, then ``exchanged``."""
@@ -221,7 +247,7 @@ async def pair_request_status(code: str, request: Request) -> Response:
     return json_response(_status_body(found, pairing, time.time()))
 
 
-@router.get("/auth/pair-request/{code}", response_class=Response)
+@router.get("/auth/pair-request/{code}", response_class=Response, responses=ok(PairRequestDetails))
 async def pair_request_details(
     code: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
@@ -254,13 +280,15 @@ async def decide(code: str, request: Request, key: ApiKey, approve: bool) -> Res
     return json_response({"success": True, "message": "Pair request denied"})
 
 
-@router.post("/auth/pair-request/{code}/approve", response_class=Response)
+@router.post(
+    "/auth/pair-request/{code}/approve", response_class=Response, responses=ok(DecisionReply)
+)
 async def approve(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
     """Approve a browser pairing request for this key."""
     return await decide(code, request, key, True)
 
 
-@router.post("/auth/pair-request/{code}/deny", response_class=Response)
+@router.post("/auth/pair-request/{code}/deny", response_class=Response, responses=ok(DecisionReply))
 async def deny(code: str, request: Request, key: ApiKey = Depends(require_key)) -> Response:
     """Deny a browser pairing request."""
     return await decide(code, request, key, False)
@@ -270,6 +298,7 @@ async def deny(code: str, request: Request, key: ApiKey = Depends(require_key)) 
     "/pair/{code}",
     response_class=HTMLResponse,
     dependencies=[Depends(probe_throttle)],
+    responses={404: {"description": "no such request", "content": {"text/html": {}}}},
 )
 async def approval_page(code: str, request: Request) -> Response:
     """The page a GM's browser opens to approve a world (served by the relay, no CDN)."""
@@ -285,6 +314,8 @@ async def approval_page(code: str, request: Request) -> Response:
     "/api/self-unpair",
     response_class=Response,
     dependencies=[Depends(pairing_throttle)],
+    responses=ok(SelfUnpairReply),
+    openapi_extra=json_body(SelfUnpairBody),
 )
 async def self_unpair(request: Request) -> Response:
     """The module's Unpair: revoke the given connection token and drop its socket."""
@@ -304,6 +335,7 @@ async def self_unpair(request: Request) -> Response:
     "/api/clients/{client_id}/active",
     response_class=Response,
     dependencies=[Depends(probe_throttle)],
+    responses=ok(ClientActive),
 )
 async def client_active(client_id: str, request: Request) -> Response:
     """Unauthenticated probe used by the module: 404 only for a clientId never seen (a 404
@@ -314,89 +346,3 @@ async def client_active(client_id: str, request: Request) -> Response:
     if state.store.client_known(client_id):
         return json_response({"active": False})
     raise NotFound(f"unknown client '{client_id}'", code="CLIENT_NOT_FOUND")
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pair a Foundry world &middot; foundry-relay</title>
-<style>
- body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem;
-        color: #222; }}
- dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }}
- dt {{ color: #666; }} input {{ width: 100%; padding: .4rem; font: inherit; }}
- button {{ font: inherit; padding: .4rem 1.2rem; margin: .8rem .5rem 0 0; }}
- #result {{ font-weight: bold; }}
-</style></head>
-<body>
-<h1>Pair a Foundry world</h1>
-{content}
-</body></html>"""
-
-_FORM = """<p>A Foundry world asks to connect to this relay. Approve it with the API key it should
-act for; the world's module then receives a connection token of its own.</p>
-<dl id="world">
- <dt>World</dt><dd id="world-title">{world_title}</dd>
- <dt>World id</dt><dd>{world_id}</dd>
- <dt>System</dt><dd>{system}</dd>
- <dt>Foundry</dt><dd>{foundry}</dd>
- <dt>Code</dt><dd id="code">{code}</dd>
- <dt>Expires</dt><dd>{expires}</dd>
-</dl>
-<form id="approve-form" autocomplete="off">
- <label for="api-key">API key</label>
- <input type="password" id="api-key" name="apiKey" required>
- <button type="submit" id="approve" value="approve">Approve</button>
- <button type="button" id="deny">Deny</button>
-</form>
-<p id="result" role="status"></p>
-<script>
-(() => {{
-  const code = {code_json};
-  const result = document.getElementById("result");
-  async function decide(action) {{
-    const key = document.getElementById("api-key").value.trim();
-    if (!key) {{ result.textContent = "Enter your API key."; return; }}
-    const r = await fetch(`../auth/pair-request/${{code}}/${{action}}`, {{
-      method: "POST", headers: {{"x-api-key": key, "Content-Type": "application/json"}},
-      body: "{{}}"}});
-    const body = await r.json().catch(() => ({{}}));
-    if (r.ok) {{
-      result.textContent = action === "approve"
-        ? "Approved. The world connects in a few seconds; you can close this tab."
-        : "Denied.";
-      document.getElementById("approve-form").hidden = true;
-    }} else {{
-      result.textContent = body.error || `Failed (${{r.status}})`;
-    }}
-  }}
-  document.getElementById("approve-form").addEventListener("submit", (ev) => {{
-    ev.preventDefault(); decide("approve"); }});
-  document.getElementById("deny").addEventListener("click", () => decide("deny"));
-}})();
-</script>"""
-
-
-def approval_html(found: PairRequest | None, now: float) -> str:
-    if found is None:
-        return _PAGE.format(content="<p id='result'>This pairing request does not exist.</p>")
-    status = found.effective_status(now)
-    if status != "pending":
-        return _PAGE.format(
-            content=f"<p id='result'>This pairing request is {html.escape(status)}.</p>"
-        )
-    import json
-
-    e = html.escape
-    system = " ".join(p for p in (found.system_title or found.system_id, found.system_version) if p)
-    return _PAGE.format(
-        content=_FORM.format(
-            world_title=e(found.world_title or found.world_id),
-            world_id=e(found.world_id),
-            system=e(system or "unknown"),
-            foundry=e(found.foundry_version or "unknown"),
-            code=e(found.code),
-            expires=e(_iso(found.expires_at)),
-            code_json=json.dumps(found.code).replace("</", "<\\/"),
-        )
-    )

@@ -26,6 +26,7 @@ from .models import (
     SessionLog,
     StartSessionBody,
     StartSessionReply,
+    json_body,
     ok,
 )
 
@@ -152,12 +153,7 @@ async def session_handshake(
     "/start-session",
     response_class=Response,
     responses=ok(StartSessionReply, "the module connected"),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": StartSessionBody.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(StartSessionBody),
 )
 async def start_session(request: Request, key: ApiKey = Depends(require_key)) -> Response:
     """Launch the headless browser; returns when the module has connected."""
@@ -186,12 +182,7 @@ async def start_session(request: Request, key: ApiKey = Depends(require_key)) ->
     "/end-session",
     response_class=Response,
     responses=ok(EndSessionReply),
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": EndSessionBody.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(EndSessionBody, required=False),
 )
 async def end_session(
     request: Request,
