@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import psutil
 
-from foundry_relay.browser.engine import chromium_args, find_chromium
+from foundry_relay.browser.chromium import chromium_args, find_chromium
 from foundry_relay.browser.scripts import SEED_SCRIPT
 from foundry_relay.core.handshake import seal_envelope
 from foundry_relay.simulator import (

@@ -17,7 +17,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from foundry_relay.browser.engine import BrowserEngine, chromium_args, find_chromium
+from foundry_relay.browser.chromium import chromium_args, find_chromium
+from foundry_relay.browser.engine import BrowserEngine
 from foundry_relay.server.runner import Running, run_relay
 from foundry_relay.settings import Settings
 from foundry_relay.store import Store

@@ -1,9 +1,11 @@
 """The client library's forwarded calls come from the relay's route table: every route is
-callable, each parameter lands where the route takes it, unknown ones are refused locally.
+callable (by name and by its typed method), each parameter lands where the route takes it,
+unknown ones are refused locally; the sync client is the async one, generated.
 (The HTTP transport is httpx's MockTransport; everything of ours runs for real.)"""
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from foundry_relay.client import RelayClient
+from foundry_relay.client import AsyncRelayClient, RelayClient, generate
+from foundry_relay.client.common import snake
 from foundry_relay.core.forwarding import ROUTES
 
 SAMPLE = {"str": "Actor.abc", "bool": True, "int": 3, "object": {"a": 1}, "array": [1], "any": 1}
@@ -70,8 +73,37 @@ def test_unknown_parameters_and_routes_are_refused_before_sending() -> None:
 def test_named_methods_are_the_table_routes() -> None:
     relay, sent = recording_client()
     relay.roll("1d20", flavor=None)
-    relay.execute_macro("Macro.x y", {"n": 1})
+    relay.execute_macro("Macro.x y", args={"n": 1})
     roll, macro = (_parts(r) for r in sent)
     assert roll[:2] == ("POST", "/roll") and roll[3] == {"formula": "1d20"}
     assert sent[1].url.raw_path.startswith(b"/macro/Macro.x%20y/execute")
     assert macro[3] == {"args": {"n": 1}}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[r.ws_type for r in ROUTES])
+def test_every_route_has_a_typed_method_sending_the_same_request(route: Any) -> None:
+    relay, sent = recording_client()
+    params = {p.name: SAMPLE[p.kind] for p in route.params}
+    relay.forward(route.ws_type, client_id="fvtt_1", **params)
+    method = getattr(relay, route.py_name)
+    arguments = {snake(name): value for name, value in params.items()}
+    assert set(inspect.signature(method).parameters) == {*arguments, "client_id"}
+    method(client_id="fvtt_1", **arguments)
+    by_name, by_method = (_parts(r) for r in sent)
+    assert by_name == by_method
+
+
+def test_the_sync_client_is_the_async_one_generated() -> None:
+    assert generate.main(["--check"]) == 0, "python -m foundry_relay.client.generate"
+    public = {
+        name
+        for name, member in vars(AsyncRelayClient).items()
+        if callable(member) and not name.startswith("_")
+    }
+    assert public - {"aclose"} <= set(dir(RelayClient))
+    for name in public - {"aclose"}:
+        is_async = inspect.iscoroutinefunction(getattr(AsyncRelayClient, name))
+        assert is_async and not inspect.iscoroutinefunction(getattr(RelayClient, name)), name
+        assert inspect.signature(getattr(AsyncRelayClient, name)) == inspect.signature(
+            getattr(RelayClient, name)
+        ), name

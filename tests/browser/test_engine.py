@@ -13,13 +13,13 @@ import pytest
 from playwright.async_api import async_playwright
 from websockets.asyncio.server import ServerConnection, serve
 
-from foundry_relay.browser.engine import (
+from foundry_relay.browser.chromium import (
     DISABLED_FEATURES,
     HEADLESS_SHELL,
-    BrowserEngine,
     chromium_args,
     find_chromium,
 )
+from foundry_relay.browser.engine import BrowserEngine
 from foundry_relay.errors import LaunchError
 from foundry_relay.settings import Settings
 from foundry_relay.simulator import run_simulator

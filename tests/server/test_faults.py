@@ -163,7 +163,7 @@ async def test_relay_sigkill_leaves_no_chromium_and_restart_cleans_up(tmp_path: 
 async def test_stale_browser_of_this_data_folder_is_reaped_at_start(
     relay_factory: RelayFactory, tmp_path: Path
 ) -> None:
-    from foundry_relay.browser.engine import find_chromium
+    from foundry_relay.browser.chromium import find_chromium
 
     home = tmp_path / "relay1" / "browser-home"  # the first relay_factory relay's folder
     home.mkdir(parents=True)

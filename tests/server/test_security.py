@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from foundry_relay.browser.engine import chromium_args
+from foundry_relay.browser.chromium import chromium_args
 from foundry_relay.client import RelayClientError
 from foundry_relay.server.runner import serve_app
 from foundry_relay.simulator import SimConfig, SimUser

@@ -20,6 +20,17 @@ from playwright.async_api import Page
 from ..core.handshake import Credentials
 from ..errors import LaunchError
 from .messages import foundry_sentence
+from .pagesteps import (
+    FETCH_JS,
+    GAME_READY_JS,
+    JOIN_FORM_JS,
+    SETUP_WORLDS_JS,
+    evaluate_step,
+    goto,
+    page_base,
+    page_kind,
+    wait_for_function,
+)
 
 USER_ID_LENGTH = 16
 
@@ -46,129 +57,6 @@ class GameInfo:
     state: dict[str, Any] = field(default_factory=dict)  # WORLD_STATE_JS's answer
 
 
-def _base(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
-def _where(page_url: str) -> str:
-    path = urlsplit(page_url).path.rstrip("/")
-    for name in ("auth", "setup", "join", "game", "players"):
-        if path.endswith("/" + name) or path == name:
-            return name
-    return "other"
-
-
-async def evaluate_step(page: Page, script: str, arg: Any, *, stage: str, timeout: float) -> Any:
-    origin = origin_of(page.url)
-    try:
-        return await asyncio.wait_for(page.evaluate(script, arg), timeout)
-    except TimeoutError as exc:
-        raise LaunchError(
-            f"Foundry at {origin} did not answer during {stage}",
-            code="FOUNDRY_UNREACHABLE",
-            stage=stage,
-            foundryUrl=origin,
-        ) from exc
-    except PlaywrightError as exc:
-        raise LaunchError(
-            f"the page of {origin} failed during {stage}: {exc.message.splitlines()[0]}",
-            code="FOUNDRY_UNREACHABLE",
-            stage=stage,
-            foundryUrl=origin,
-        ) from exc
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
-
-
-async def _goto(page: Page, url: str, *, stage: str, timeout: float) -> None:
-    try:
-        await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
-    except PlaywrightError as exc:
-        first = exc.message.splitlines()[0]
-        raise LaunchError(
-            f"could not load {url}: {first}",
-            code="FOUNDRY_UNREACHABLE",
-            stage=stage,
-            foundryUrl=url,
-        ) from exc
-
-
-_FETCH = """
-async ([url, method, body, form]) => {
-  const init = {method, credentials: 'same-origin', redirect: 'follow', headers: {}};
-  if (form) { init.body = new URLSearchParams(body); }
-  else if (body !== null) { init.body = JSON.stringify(body);
-    init.headers['Content-Type'] = 'application/json'; }
-  const r = await fetch(url, init);
-  return {status: r.status, url: r.url, text: await r.text()};
-}
-"""
-
-_SETUP_WORLDS = """
-() => Array.from(document.querySelectorAll('li.package.world')).map(li => ({
-  id: li.dataset.packageId || '',
-  title: (li.querySelector('.package-title')?.textContent || '').trim(),
-}))
-"""
-
-_JOIN_FORM = """
-() => {
-  const select = document.querySelector('select[name=userid]');
-  if (select) return {kind: 'select', users: Array.from(select.options)
-      .filter(o => o.value).map(o => ({id: o.value, name: o.textContent.trim(),
-                                       disabled: o.disabled}))};
-  if (document.querySelector('input[name=username]')) return {kind: 'username', users: []};
-  return null;
-}
-"""
-
-# The user's role and the module's pairing settings (SPEC 4.3 step 4), read in the same round
-# trip as the game-ready wait; browser/world.py reads them again after a reload.
-WORLD_STATE_JS = """
-(id) => {
-  const mod = game.modules && typeof game.modules.get === 'function' ? game.modules.get(id) : null;
-  const out = {role: Number(game.user?.role ?? 0), userName: String(game.user?.name ?? ''),
-               installed: !!(mod && mod.active), origin: location.origin,
-               worldId: String(game.world?.id ?? ''), worldTitle: String(game.world?.title ?? ''),
-               wsRelayUrl: '', clientId: '', pairedRelayUrl: ''};
-  if (!out.installed) return out;
-  for (const key of ['wsRelayUrl', 'clientId', 'pairedRelayUrl']) {
-    try { const v = game.settings.get(id, key); out[key] = v == null ? '' : String(v); }
-    catch (e) { out.installed = false; }
-  }
-  return out;
-}
-"""
-
-_GAME_READY = """
-() => new Promise((resolve) => {
-  const readWorld = __READ_WORLD__;
-  const done = () => resolve({worldId: game.world?.id ?? '', worldTitle: game.world?.title ?? '',
-                              userId: game.user?.id ?? game.userId ?? '',
-                              state: readWorld('foundry-rest-api')});
-  if (window.game && window.game.ready === true) return done();
-  let fired = false;
-  const once = () => { if (!fired) { fired = true; done(); } };
-  if (window.Hooks && typeof Hooks.once === 'function') Hooks.once('ready', () => once());
-  const timer = setInterval(() => {
-    if (window.game && window.game.ready === true) { clearInterval(timer); once(); }
-  }, 500);
-})
-""".replace("__READ_WORLD__", WORLD_STATE_JS.strip())
-
-
-async def _wait_for_function(
-    page: Page, script: str, *, timeout: float, stage: str, code: str, message: str
-) -> None:
-    try:
-        await page.wait_for_function(script, timeout=timeout * 1000, polling=100)
-    except PlaywrightError as exc:
-        raise LaunchError(message, code=code, stage=stage) from exc
-
-
 async def login(
     page: Page,
     *,
@@ -178,13 +66,13 @@ async def login(
     on_stage: Callable[[str], None],
 ) -> GameInfo:
     """Drive ``page`` from the Foundry URL to a ready game; return what the game reports."""
-    base = _base(target.foundry_url)
+    base = page_base(target.foundry_url)
     on_stage("navigate")
-    await _goto(page, base, stage="navigate", timeout=timeouts.navigation)
+    await goto(page, base, stage="navigate", timeout=timeouts.navigation)
     deadline = time.monotonic() + timeouts.navigation + timeouts.world_launch + 30
     seen_auth = seen_setup = seen_join = False
     while time.monotonic() < deadline:
-        where = _where(page.url)
+        where = page_kind(page.url)
         if where == "auth":
             if seen_auth:
                 raise LaunchError(
@@ -238,7 +126,7 @@ async def _admin_auth(page: Page, base: str, creds: Credentials, timeouts: Timeo
         )
     result = await evaluate_step(
         page,
-        _FETCH,
+        FETCH_JS,
         [
             urljoin(base, "auth"),
             "POST",
@@ -248,11 +136,11 @@ async def _admin_auth(page: Page, base: str, creds: Credentials, timeouts: Timeo
         stage="admin-auth",
         timeout=timeouts.navigation,
     )
-    if _where(result["url"]) != "setup" or result["status"] >= 400:
+    if page_kind(result["url"]) != "setup" or result["status"] >= 400:
         raise LaunchError(
             "Foundry rejected the admin password", code="FOUNDRY_ADMIN_REJECTED", stage="admin-auth"
         )
-    await _goto(page, urljoin(base, "setup"), stage="admin-auth", timeout=timeouts.navigation)
+    await goto(page, urljoin(base, "setup"), stage="admin-auth", timeout=timeouts.navigation)
 
 
 async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Timeouts) -> None:
@@ -262,7 +150,7 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
             code="WORLD_REQUIRED",
             stage="world-launch",
         )
-    await _wait_for_function(
+    await wait_for_function(
         page,
         "() => !!document.querySelector('#worlds-list') && (document.querySelector("
         "'li.package.world') !== null || document.readyState === 'complete')",
@@ -272,7 +160,7 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
         message="the setup screen did not render its world list",
     )
     worlds = await evaluate_step(
-        page, _SETUP_WORLDS, None, stage="world-launch", timeout=timeouts.navigation
+        page, SETUP_WORLDS_JS, None, stage="world-launch", timeout=timeouts.navigation
     )
     wanted = target.world.casefold()
     match = next((w for w in worlds if w["id"].casefold() == wanted), None) or next(
@@ -288,7 +176,7 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
         )
     result = await evaluate_step(
         page,
-        _FETCH,
+        FETCH_JS,
         [urljoin(base, "setup"), "POST", {"action": "launchWorld", "world": match["id"]}, False],
         stage="world-launch",
         timeout=timeouts.navigation,
@@ -304,7 +192,7 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
     while True:
         status = await evaluate_step(
             page,
-            _FETCH,
+            FETCH_JS,
             [status_url, "GET", None, False],
             stage="world-launch",
             timeout=timeouts.navigation,
@@ -319,13 +207,13 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
                 stage="world-launch",
             )
         await asyncio.sleep(0.2)
-    await _goto(page, urljoin(base, "join"), stage="world-launch", timeout=timeouts.navigation)
+    await goto(page, urljoin(base, "join"), stage="world-launch", timeout=timeouts.navigation)
 
 
 async def _join(
     page: Page, base: str, target: LoginTarget, creds: Credentials, timeouts: Timeouts
 ) -> None:
-    await _wait_for_function(
+    await wait_for_function(
         page,
         "() => !!(document.querySelector('select[name=userid]') ||"
         " document.querySelector('input[name=username]'))",
@@ -334,7 +222,7 @@ async def _join(
         code="FOUNDRY_UNREACHABLE",
         message="the join page did not render its login form",
     )
-    form = await evaluate_step(page, _JOIN_FORM, None, stage="login", timeout=timeouts.navigation)
+    form = await evaluate_step(page, JOIN_FORM_JS, None, stage="login", timeout=timeouts.navigation)
     body: dict[str, Any] = {"action": "join", "password": creds.password}
     wanted = target.username.casefold()
     if form["kind"] == "select":
@@ -361,7 +249,7 @@ async def _join(
             body["userid"] = target.username
     result = await evaluate_step(
         page,
-        _FETCH,
+        FETCH_JS,
         [urljoin(base, "join"), "POST", body, False],
         stage="login",
         timeout=timeouts.navigation,
@@ -374,7 +262,7 @@ async def _join(
             redirect = json.loads(text).get("redirect") or "game"
         except ValueError:
             redirect = "game"
-        await _goto(
+        await goto(
             page, urljoin(result["url"], redirect), stage="login", timeout=timeouts.navigation
         )
         return
@@ -403,7 +291,7 @@ async def _join(
 
 async def wait_game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -> GameInfo:
     try:
-        info = await asyncio.wait_for(page.evaluate(_GAME_READY), timeouts.game_ready)
+        info = await asyncio.wait_for(page.evaluate(GAME_READY_JS), timeouts.game_ready)
     except TimeoutError as exc:
         raise LaunchError(
             f"the game did not become ready within {timeouts.game_ready:g} s",

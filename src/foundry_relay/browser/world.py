@@ -10,15 +10,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from ..errors import LaunchError
-from .login import (
-    WORLD_STATE_JS,
-    GameInfo,
-    LoginTarget,
-    Timeouts,
-    evaluate_step,
-    origin_of,
-    wait_game_ready,
-)
+from .login import GameInfo, LoginTarget, Timeouts, wait_game_ready
+from .pagesteps import WORLD_STATE_JS, evaluate_step, origin_of
 
 MODULE_ID = "foundry-rest-api"
 GM_ROLE = 4

@@ -37,6 +37,11 @@ class Route:
     summary: str = ""
     timeout: float | None = None  # None: the relay's default request timeout
     reply: Mapping[str, Any] | None = None  # the module's reply fields, as an example
+    method_name: str = ""  # the client library's method (default: ``ws_type`` in snake case)
+
+    @property
+    def py_name(self) -> str:
+        return self.method_name or self.ws_type.replace("-", "_")
 
     @property
     def has_body(self) -> bool:
@@ -58,6 +63,7 @@ ROUTES: tuple[Route, ...] = (
         "entity",
         (_q("uuid"), _q("selected", "bool"), _q("actor", "bool")),
         summary="Get an entity by uuid (or the selected one)",
+        method_name="get_entity",
     ),
     Route(
         "GET",
@@ -121,6 +127,7 @@ ROUTES: tuple[Route, ...] = (
         "macro-execute",
         (Param("uuid", "p", "str", True), _b("args", "object")),
         summary="Execute a macro",
+        method_name="execute_macro",
     ),
     Route("GET", "/world-info", "world-info", summary="World, system and version information"),
     Route("GET", "/players", "players", summary="Users of the world"),

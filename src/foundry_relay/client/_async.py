@@ -1,0 +1,286 @@
+"""The relay's REST client, every method typed. Written here as async; ``_sync.py`` is
+generated from this file."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, cast
+
+import httpx
+
+from .common import (
+    ClientList,
+    Handshake,
+    ModuleReply,
+    RelayStatus,
+    Request,
+    SessionEnded,
+    SessionInfo,
+    SessionList,
+    SessionLog,
+    handshake_request,
+    parse_reply,
+    route_request,
+    start_request,
+    transport_error,
+)
+
+
+class AsyncRelayClient:
+    """Async client: ``async with AsyncRelayClient(url, key) as relay: await relay.roll(...)``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 180.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._http = http or httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
+        self._api_key = api_key
+
+    async def __aenter__(self) -> AsyncRelayClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def call(self, request: Request) -> Any:
+        """Send one request; its parsed JSON reply, or :class:`RelayClientError`."""
+        headers = {"x-api-key": self._api_key, **request.headers}
+        try:
+            response = await self._http.request(
+                request.method,
+                request.path,
+                params=request.params,
+                json=request.json,
+                headers=headers,
+            )
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from exc
+        return parse_reply(response)
+
+    # -- the relay's own endpoints ------------------------------------------------------------
+
+    async def status(self) -> RelayStatus:
+        """``GET /api/status``."""
+        return cast(RelayStatus, await self.call(Request("GET", "/api/status")))
+
+    async def handshake(
+        self, *, foundry_url: str, username: str, world: str | None = None
+    ) -> Handshake:
+        """``POST /session-handshake``: token, public key and nonce for one start."""
+        return cast(Handshake, await self.call(handshake_request(foundry_url, username, world)))
+
+    async def start_session(
+        self,
+        *,
+        foundry_url: str,
+        username: str,
+        password: str,
+        world: str | None = None,
+        admin_password: str | None = None,
+        capture_console: str | None = None,
+        sha1: bool = False,
+        repair: bool = False,
+    ) -> SessionInfo:
+        """Handshake, encrypt the password for the relay, start a headless session.
+
+        ``repair=True`` re-pairs a world whose module is paired with another relay (its GMs'
+        own browsers then have to pair again); without it such a world fails with
+        ``WORLD_PAIRED_ELSEWHERE``."""
+        hs = await self.handshake(foundry_url=foundry_url, username=username, world=world)
+        request = start_request(
+            hs,
+            password=password,
+            admin_password=admin_password,
+            capture_console=capture_console,
+            sha1=sha1,
+            repair=repair,
+        )
+        body = await self.call(request)
+        return SessionInfo(session_id=body["sessionId"], client_id=body["clientId"])
+
+    async def list_sessions(self) -> SessionList:
+        """``GET /session``: this key's active and pending sessions."""
+        return cast(SessionList, await self.call(Request("GET", "/session")))
+
+    async def end_session(self, session_id: str) -> SessionEnded:
+        """``DELETE /end-session``."""
+        request = Request("DELETE", "/end-session", params={"sessionId": session_id})
+        return cast(SessionEnded, await self.call(request))
+
+    async def session_log(self, session_id: str) -> SessionLog:
+        """``GET /session/{id}/log``: stage timeline, failure and console lines."""
+        return cast(SessionLog, await self.call(Request("GET", f"/session/{session_id}/log")))
+
+    async def clients(self) -> ClientList:
+        """``GET /clients``: this key's worlds, connected and known."""
+        return cast(ClientList, await self.call(Request("GET", "/clients")))
+
+    # -- forwarded calls (SPEC sections 6 and 13): the route table is the single source -------
+
+    async def forward(
+        self, route: str, /, *, client_id: str | None = None, **params: Any
+    ) -> ModuleReply:
+        """Call any forwarded route by its frame type (``"world-info"``) or path (``"/roll"``)
+        with its wire parameter names: each goes where the route takes it (query, JSON body or
+        path); ``None`` values are left out; an unknown parameter is refused before sending."""
+        request = route_request(route, client_id=client_id, params=params)
+        return cast(ModuleReply, await self.call(request))
+
+    # --- generated from the route table (python -m foundry_relay.client.generate) ---
+    async def get_entity(
+        self,
+        *,
+        uuid: str | None = None,
+        selected: bool | None = None,
+        actor: bool | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Get an entity by uuid (or the selected one) (``GET /get``)."""
+        return await self.forward(
+            "entity", client_id=client_id, uuid=uuid, selected=selected, actor=actor
+        )
+
+    async def search(
+        self,
+        query: str | None = None,
+        *,
+        filter: str | None = None,
+        limit: int | None = None,
+        minified: bool | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Search the world by name (``GET /search``)."""
+        return await self.forward(
+            "search",
+            client_id=client_id,
+            query=query,
+            filter=filter,
+            limit=limit,
+            minified=minified,
+        )
+
+    async def roll(
+        self,
+        formula: str,
+        *,
+        flavor: str | None = None,
+        create_chat_message: bool | None = None,
+        speaker: str | None = None,
+        whisper: list[Any] | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Roll dice with a formula (``POST /roll``)."""
+        return await self.forward(
+            "roll",
+            client_id=client_id,
+            formula=formula,
+            flavor=flavor,
+            createChatMessage=create_chat_message,
+            speaker=speaker,
+            whisper=whisper,
+        )
+
+    async def structure(
+        self,
+        *,
+        include_entity_data: bool | None = None,
+        path: str | None = None,
+        recursive: bool | None = None,
+        recursive_depth: int | None = None,
+        types: str | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Folders and entities of the world (``GET /structure``)."""
+        return await self.forward(
+            "structure",
+            client_id=client_id,
+            includeEntityData=include_entity_data,
+            path=path,
+            recursive=recursive,
+            recursiveDepth=recursive_depth,
+            types=types,
+        )
+
+    async def create(
+        self,
+        entity_type: str,
+        data: dict[str, Any],
+        *,
+        folder: str | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Create an entity (``POST /create``)."""
+        return await self.forward(
+            "create", client_id=client_id, entityType=entity_type, data=data, folder=folder
+        )
+
+    async def update(
+        self,
+        data: dict[str, Any],
+        *,
+        uuid: str | None = None,
+        selected: bool | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Update an entity (``PUT /update``)."""
+        return await self.forward(
+            "update", client_id=client_id, uuid=uuid, selected=selected, data=data
+        )
+
+    async def delete(
+        self,
+        *,
+        uuid: str | None = None,
+        selected: bool | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Delete an entity (``DELETE /delete``)."""
+        return await self.forward("delete", client_id=client_id, uuid=uuid, selected=selected)
+
+    async def macros(
+        self,
+        *,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """List macros (``GET /macros``)."""
+        return await self.forward("macros", client_id=client_id)
+
+    async def execute_macro(
+        self,
+        uuid: str,
+        *,
+        args: dict[str, Any] | None = None,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Execute a macro (``POST /macro/{uuid}/execute``)."""
+        return await self.forward("macro-execute", client_id=client_id, uuid=uuid, args=args)
+
+    async def world_info(
+        self,
+        *,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """World, system and version information (``GET /world-info``)."""
+        return await self.forward("world-info", client_id=client_id)
+
+    async def players(
+        self,
+        *,
+        client_id: str | None = None,
+    ) -> ModuleReply:
+        """Users of the world (``GET /players``)."""
+        return await self.forward("players", client_id=client_id)
+
+    # --- end of generated methods ---
