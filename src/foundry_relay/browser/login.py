@@ -8,6 +8,7 @@ page's own; each failure is a :class:`LaunchError` naming its stage and the SPEC
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -210,6 +211,56 @@ async def _launch_world(page: Page, base: str, target: LoginTarget, timeouts: Ti
     await goto(page, urljoin(base, "join"), stage="world-launch", timeout=timeouts.navigation)
 
 
+def _join_user(form: dict[str, Any], target: LoginTarget) -> dict[str, str]:
+    """The join form's user fields for ``target.username`` (a name or a user id)."""
+    if form["kind"] != "select":
+        if len(target.username) == USER_ID_LENGTH and target.username.isalnum():
+            return {"username": target.username, "userid": target.username}
+        return {"username": target.username}
+    users = form["users"]
+    wanted = target.username.casefold()
+    user = next((u for u in users if u["id"] == target.username), None) or next(
+        (u for u in users if u["name"].casefold() == wanted), None
+    )
+    if user is None:
+        raise LaunchError(
+            f"Foundry has no user '{target.username}' in this world",
+            code="FOUNDRY_USER_NOT_FOUND",
+            stage="login",
+        )
+    if user["disabled"]:
+        raise LaunchError(
+            f"user '{user['name']}' is already logged in to Foundry",
+            code="FOUNDRY_USER_ACTIVE",
+            stage="login",
+        )
+    return {"userid": user["id"]}
+
+
+def _join_refused(status: int, key: str, base: str, target: LoginTarget) -> LaunchError:
+    """Foundry's answer to a failed join, as the SPEC's code."""
+    sentence = foundry_sentence(key, target.username)
+    if "ErrorUserDoesNotExist" in key:
+        return LaunchError(
+            sentence, code="FOUNDRY_USER_NOT_FOUND", stage="login", foundryMessage=key
+        )
+    if "ErrorUserActive" in key or status == 409:
+        return LaunchError(sentence, code="FOUNDRY_USER_ACTIVE", stage="login", foundryMessage=key)
+    if status in (401, 403):
+        return LaunchError(
+            f"Foundry rejected the login: {sentence}",
+            code="FOUNDRY_LOGIN_REJECTED",
+            stage="login",
+            foundryMessage=key,
+        )
+    return LaunchError(
+        f"Foundry at {base} answered the login with HTTP {status}",
+        code="FOUNDRY_UNREACHABLE",
+        stage="login",
+        foundryUrl=base,
+    )
+
+
 async def _join(
     page: Page, base: str, target: LoginTarget, creds: Credentials, timeouts: Timeouts
 ) -> None:
@@ -224,29 +275,7 @@ async def _join(
     )
     form = await evaluate_step(page, JOIN_FORM_JS, None, stage="login", timeout=timeouts.navigation)
     body: dict[str, Any] = {"action": "join", "password": creds.password}
-    wanted = target.username.casefold()
-    if form["kind"] == "select":
-        users = form["users"]
-        user = next((u for u in users if u["id"] == target.username), None) or next(
-            (u for u in users if u["name"].casefold() == wanted), None
-        )
-        if user is None:
-            raise LaunchError(
-                f"Foundry has no user '{target.username}' in this world",
-                code="FOUNDRY_USER_NOT_FOUND",
-                stage="login",
-            )
-        if user["disabled"]:
-            raise LaunchError(
-                f"user '{user['name']}' is already logged in to Foundry",
-                code="FOUNDRY_USER_ACTIVE",
-                stage="login",
-            )
-        body["userid"] = user["id"]
-    else:
-        body["username"] = target.username
-        if len(target.username) == USER_ID_LENGTH and target.username.isalnum():
-            body["userid"] = target.username
+    body.update(_join_user(form, target))
     result = await evaluate_step(
         page,
         FETCH_JS,
@@ -257,8 +286,6 @@ async def _join(
     status, text = result["status"], result["text"].strip()
     if status == 200:
         try:
-            import json
-
             redirect = json.loads(text).get("redirect") or "game"
         except ValueError:
             redirect = "game"
@@ -266,27 +293,7 @@ async def _join(
             page, urljoin(result["url"], redirect), stage="login", timeout=timeouts.navigation
         )
         return
-    key = text[:200]
-    sentence = foundry_sentence(key, target.username)
-    if "ErrorUserDoesNotExist" in key:
-        raise LaunchError(
-            sentence, code="FOUNDRY_USER_NOT_FOUND", stage="login", foundryMessage=key
-        )
-    if "ErrorUserActive" in key or status == 409:
-        raise LaunchError(sentence, code="FOUNDRY_USER_ACTIVE", stage="login", foundryMessage=key)
-    if status in (401, 403):
-        raise LaunchError(
-            f"Foundry rejected the login: {sentence}",
-            code="FOUNDRY_LOGIN_REJECTED",
-            stage="login",
-            foundryMessage=key,
-        )
-    raise LaunchError(
-        f"Foundry at {base} answered the login with HTTP {status}",
-        code="FOUNDRY_UNREACHABLE",
-        stage="login",
-        foundryUrl=base,
-    )
+    raise _join_refused(status, text[:200], base, target)
 
 
 async def wait_game_ready(page: Page, target: LoginTarget, timeouts: Timeouts) -> GameInfo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -68,9 +69,49 @@ async def _first_frame(ws: WebSocket, timeout: float) -> str | None:
     return token
 
 
+@dataclass(frozen=True)
+class Authenticated:
+    key_id: str
+    token_id: str | None = None
+    session_id: str | None = None
+
+
+async def _authenticate(ws: WebSocket, state: RelayState, client_id: str) -> Authenticated | None:
+    """Accept the socket and check its credentials (first-frame token, or the legacy
+    ``?token=`` API key where allowed); None after closing it with the right code."""
+    settings = state.settings
+    legacy_key = ws.query_params.get("token")
+    await ws.accept()
+    if legacy_key and not settings.allow_legacy_auth:
+        # An old module stops on 1008; on 4002 it would retry every second forever.
+        log.info("client %s: legacy ?token= authentication is off", client_id)
+        await _close(ws, "auth-failed")
+        return None
+    if legacy_key:
+        api_key = state.store.authenticate_key(legacy_key)
+        if api_key is None:
+            await _close(ws, "auth-failed")
+            return None
+        return Authenticated(api_key.id)
+    token = await _first_frame(ws, settings.ws_auth_timeout)
+    if token is None:
+        return None
+    found = state.store.authenticate_token(token)
+    if found is None:
+        log.info("client %s: authentication failed", client_id)
+        await _close(ws, "auth-failed")
+        return None
+    record, key_id = found
+    if record.client_id is not None and record.client_id != client_id:
+        # A paired token belongs to its world's clientId.
+        log.info("client %s: token belongs to another clientId", client_id)
+        await _close(ws, "auth-failed")
+        return None
+    return Authenticated(key_id, record.id, record.session_id)
+
+
 async def relay_endpoint(ws: WebSocket) -> None:
     state: RelayState = ws.app.state.relay
-    settings = state.settings
     client_id = ws.query_params.get("id", "").strip()
     if not client_id:
         status, body, _ = error_response_parts(BadRequest("query parameter 'id' is required"))
@@ -78,42 +119,10 @@ async def relay_endpoint(ws: WebSocket) -> None:
         return
     metadata = {name: ws.query_params.get(name) for name in METADATA_FIELDS}
     public_url = _origin_url(ws.headers.get("origin"))
-    legacy_key = ws.query_params.get("token")
-
-    key_id: str | None = None
-    token_id: str | None = None
-    session_id: str | None = None
-    if legacy_key and not settings.allow_legacy_auth:
-        # An old module stops on 1008; on 4002 it would retry every second forever.
-        await ws.accept()
-        log.info("client %s: legacy ?token= authentication is off", client_id)
-        await _close(ws, "auth-failed")
+    auth = await _authenticate(ws, state, client_id)
+    if auth is None:
         return
-    if legacy_key:
-        await ws.accept()
-        api_key = state.store.authenticate_key(legacy_key)
-        if api_key is None:
-            await _close(ws, "auth-failed")
-            return
-        key_id = api_key.id
-    else:
-        await ws.accept()
-        token = await _first_frame(ws, settings.ws_auth_timeout)
-        if token is None:
-            return
-        found = state.store.authenticate_token(token)
-        if found is None:
-            log.info("client %s: authentication failed", client_id)
-            await _close(ws, "auth-failed")
-            return
-        record, key_id = found
-        if record.client_id is not None and record.client_id != client_id:
-            # A paired token belongs to its world's clientId.
-            log.info("client %s: token belongs to another clientId", client_id)
-            await _close(ws, "auth-failed")
-            return
-        token_id, session_id = record.id, record.session_id
-
+    key_id = auth.key_id
     conn = Connection(ws=ws, client_id=client_id)
     entry = ClientEntry(
         client_id=client_id,
@@ -122,8 +131,8 @@ async def relay_endpoint(ws: WebSocket) -> None:
         instance_id=state.instance_id,
         metadata=metadata,
         public_url=public_url,
-        token_id=token_id,
-        session_id=session_id,
+        token_id=auth.token_id,
+        session_id=auth.session_id,
     )
     if not await state.hub.register(entry):
         await _close(ws, "client-taken")
