@@ -143,8 +143,8 @@ class RelayHandle:
     def state(self) -> Any:
         return self.running.app.state.relay
 
-    def new_key(self, name: str = "test") -> tuple[str, str]:
-        record, key = self.store.create_key(name)
+    def new_key(self, name: str = "test", *, allow_execute_js: bool = False) -> tuple[str, str]:
+        record, key = self.store.create_key(name, allow_execute_js=allow_execute_js)
         return record.id, remember_secret(key)
 
     def new_token(self, key_id: str, name: str = "world") -> tuple[str, str]:

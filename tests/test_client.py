@@ -15,9 +15,17 @@ import pytest
 
 from foundry_relay.client import AsyncRelayClient, RelayClient, generate
 from foundry_relay.client.common import snake
-from foundry_relay.core.forwarding import ROUTES
+from foundry_relay.core.routes import ROUTES
 
-SAMPLE = {"str": "Actor.abc", "bool": True, "int": 3, "object": {"a": 1}, "array": [1], "any": 1}
+SAMPLE = {
+    "str": "Actor.abc",
+    "bool": True,
+    "int": 3,
+    "number": 2.5,
+    "object": {"a": 1},
+    "array": [1],
+    "any": 1,
+}
 
 
 def recording_client() -> tuple[RelayClient, list[httpx.Request]]:
@@ -42,7 +50,7 @@ def _parts(request: httpx.Request) -> tuple[str, str, dict[str, str], Any]:
 def test_every_route_places_every_parameter(route: Any) -> None:
     relay, sent = recording_client()
     params = {p.name: SAMPLE[p.kind] for p in route.params}
-    for name in (route.ws_type, route.path):
+    for name in (route.ws_type, f"{route.method} {route.path}"):
         assert relay.forward(name, client_id="fvtt_1", **params) == {"ok": True}
     first, second = (_parts(r) for r in sent)
     assert first == second  # by frame type or by path: the same request
@@ -50,10 +58,16 @@ def test_every_route_places_every_parameter(route: Any) -> None:
     assert method == route.method and query["clientId"] == "fvtt_1"
     assert sent[0].headers["x-api-key"] == "frk_unused"
     for p in route.params:
-        if p.source == "q":
+        source = p.source
+        if source == "e":  # query or body: the body where the method has one
+            source = "b" if route.method in ("POST", "PUT") else "q"
+        if source == "q":
             expected = SAMPLE[p.kind]
-            assert query[p.name] == ("true" if expected is True else str(expected))
-        elif p.source == "b":
+            if isinstance(expected, (list, dict)):
+                assert json.loads(query[p.name]) == expected
+            else:
+                assert query[p.name] == ("true" if expected is True else str(expected))
+        elif source == "b":
             assert body[p.name] == SAMPLE[p.kind]
         else:
             assert "{" not in path and "Actor.abc" in path
@@ -97,9 +111,10 @@ def test_the_sync_client_is_the_async_one_generated() -> None:
     assert generate.main(["--check"]) == 0, "python -m foundry_relay.client.generate"
     public = {
         name
-        for name, member in vars(AsyncRelayClient).items()
+        for name, member in inspect.getmembers(AsyncRelayClient)
         if callable(member) and not name.startswith("_")
     }
+    assert len(public) > 100  # the relay's own endpoints and every forwarded route
     assert public - {"aclose"} <= set(dir(RelayClient))
     for name in public - {"aclose"}:
         is_async = inspect.iscoroutinefunction(getattr(AsyncRelayClient, name))

@@ -56,14 +56,22 @@ def _version(
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option("--name", help="A label for the key.")],
+    allow_execute_js: Annotated[
+        bool,
+        typer.Option(
+            "--allow-execute-js",
+            help="Let the key run code in the GM's browser: POST /execute-js, and creating or"
+            " updating a Macro's command (off by default).",
+        ),
+    ] = False,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API key; it is printed once and stored only as a hash."""
     store = open_store(data_dir)
-    record, key = store.create_key(name)
+    record, key = store.create_key(name, allow_execute_js=allow_execute_js)
     if as_json:
-        print(json.dumps({"id": record.id, "name": record.name, "key": key}))
+        print(json.dumps(record.as_json() | {"key": key}))
     else:
         out.print(f"API key [bold]{record.name}[/bold] (id {record.id}):")
         out.print(key, highlight=False, soft_wrap=True)

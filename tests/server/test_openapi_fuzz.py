@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from foundry_relay.core.forwarding import ROUTES
+from foundry_relay.core.routes import ROUTES
 from foundry_relay.server import openapi
 
 from ..conftest import RelayFactory, RelayHandle
@@ -52,7 +52,7 @@ async def test_schemathesis_finds_no_server_error_or_schema_violation(
             "not_a_server_error,status_code_conformance,content_type_conformance,"
             "response_schema_conformance",
             "--max-examples",
-            "80",
+            "25",
             "--workers",
             "2",
             "--seed",

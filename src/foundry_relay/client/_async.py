@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import httpx
 
+from ._async_routes import AsyncRoutes
 from .common import (
     ClientList,
     Handshake,
@@ -26,7 +27,7 @@ from .common import (
 )
 
 
-class AsyncRelayClient:
+class AsyncRelayClient(AsyncRoutes):
     """Async client: ``async with AsyncRelayClient(url, key) as relay: await relay.roll(...)``."""
 
     def __init__(
@@ -127,7 +128,7 @@ class AsyncRelayClient:
         """``GET /clients``: this key's worlds, connected and known."""
         return cast(ClientList, await self.call(Request("GET", "/clients")))
 
-    # -- forwarded calls (SPEC sections 6 and 13): the route table is the single source -------
+    # -- forwarded calls (SPEC sections 6 and 13): a typed method per route in AsyncRoutes ----
 
     async def forward(
         self, route: str, /, *, client_id: str | None = None, **params: Any
@@ -137,150 +138,3 @@ class AsyncRelayClient:
         path); ``None`` values are left out; an unknown parameter is refused before sending."""
         request = route_request(route, client_id=client_id, params=params)
         return cast(ModuleReply, await self.call(request))
-
-    # --- generated from the route table (python -m foundry_relay.client.generate) ---
-    async def get_entity(
-        self,
-        *,
-        uuid: str | None = None,
-        selected: bool | None = None,
-        actor: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Get an entity by uuid (or the selected one) (``GET /get``)."""
-        return await self.forward(
-            "entity", client_id=client_id, uuid=uuid, selected=selected, actor=actor
-        )
-
-    async def search(
-        self,
-        query: str | None = None,
-        *,
-        filter: str | None = None,
-        limit: int | None = None,
-        minified: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Search the world by name (``GET /search``)."""
-        return await self.forward(
-            "search",
-            client_id=client_id,
-            query=query,
-            filter=filter,
-            limit=limit,
-            minified=minified,
-        )
-
-    async def roll(
-        self,
-        formula: str,
-        *,
-        flavor: str | None = None,
-        create_chat_message: bool | None = None,
-        speaker: str | None = None,
-        whisper: list[Any] | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Roll dice with a formula (``POST /roll``)."""
-        return await self.forward(
-            "roll",
-            client_id=client_id,
-            formula=formula,
-            flavor=flavor,
-            createChatMessage=create_chat_message,
-            speaker=speaker,
-            whisper=whisper,
-        )
-
-    async def structure(
-        self,
-        *,
-        include_entity_data: bool | None = None,
-        path: str | None = None,
-        recursive: bool | None = None,
-        recursive_depth: int | None = None,
-        types: str | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Folders and entities of the world (``GET /structure``)."""
-        return await self.forward(
-            "structure",
-            client_id=client_id,
-            includeEntityData=include_entity_data,
-            path=path,
-            recursive=recursive,
-            recursiveDepth=recursive_depth,
-            types=types,
-        )
-
-    async def create(
-        self,
-        entity_type: str,
-        data: dict[str, Any],
-        *,
-        folder: str | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Create an entity (``POST /create``)."""
-        return await self.forward(
-            "create", client_id=client_id, entityType=entity_type, data=data, folder=folder
-        )
-
-    async def update(
-        self,
-        data: dict[str, Any],
-        *,
-        uuid: str | None = None,
-        selected: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Update an entity (``PUT /update``)."""
-        return await self.forward(
-            "update", client_id=client_id, uuid=uuid, selected=selected, data=data
-        )
-
-    async def delete(
-        self,
-        *,
-        uuid: str | None = None,
-        selected: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Delete an entity (``DELETE /delete``)."""
-        return await self.forward("delete", client_id=client_id, uuid=uuid, selected=selected)
-
-    async def macros(
-        self,
-        *,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """List macros (``GET /macros``)."""
-        return await self.forward("macros", client_id=client_id)
-
-    async def execute_macro(
-        self,
-        uuid: str,
-        *,
-        args: dict[str, Any] | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Execute a macro (``POST /macro/{uuid}/execute``)."""
-        return await self.forward("macro-execute", client_id=client_id, uuid=uuid, args=args)
-
-    async def world_info(
-        self,
-        *,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """World, system and version information (``GET /world-info``)."""
-        return await self.forward("world-info", client_id=client_id)
-
-    async def players(
-        self,
-        *,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Users of the world (``GET /players``)."""
-        return await self.forward("players", client_id=client_id)
-
-    # --- end of generated methods ---

@@ -1,7 +1,5 @@
-"""GENERATED from ``_async.py`` by ``python -m foundry_relay.client.generate``: edit that.
-
-The relay's REST client, every method typed. Written here as async; ``_sync.py`` is
-generated from this file."""
+"""The sync client, GENERATED from ``_async.py``: edit that, then run
+``python -m foundry_relay.client.generate``."""
 
 from __future__ import annotations
 
@@ -10,6 +8,7 @@ from typing import Any, cast
 
 import httpx
 
+from ._sync_routes import Routes
 from .common import (
     ClientList,
     Handshake,
@@ -28,7 +27,7 @@ from .common import (
 )
 
 
-class RelayClient:
+class RelayClient(Routes):
     """Sync client: ``with RelayClient(url, key) as relay: relay.roll(...)``."""
 
     def __init__(
@@ -127,7 +126,7 @@ class RelayClient:
         """``GET /clients``: this key's worlds, connected and known."""
         return cast(ClientList, self.call(Request("GET", "/clients")))
 
-    # -- forwarded calls (SPEC sections 6 and 13): the route table is the single source -------
+    # -- forwarded calls (SPEC sections 6 and 13): a typed method per route in Routes ----
 
     def forward(self, route: str, /, *, client_id: str | None = None, **params: Any) -> ModuleReply:
         """Call any forwarded route by its frame type (``"world-info"``) or path (``"/roll"``)
@@ -135,148 +134,3 @@ class RelayClient:
         path); ``None`` values are left out; an unknown parameter is refused before sending."""
         request = route_request(route, client_id=client_id, params=params)
         return cast(ModuleReply, self.call(request))
-
-    # --- generated from the route table (python -m foundry_relay.client.generate) ---
-    def get_entity(
-        self,
-        *,
-        uuid: str | None = None,
-        selected: bool | None = None,
-        actor: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Get an entity by uuid (or the selected one) (``GET /get``)."""
-        return self.forward(
-            "entity", client_id=client_id, uuid=uuid, selected=selected, actor=actor
-        )
-
-    def search(
-        self,
-        query: str | None = None,
-        *,
-        filter: str | None = None,
-        limit: int | None = None,
-        minified: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Search the world by name (``GET /search``)."""
-        return self.forward(
-            "search",
-            client_id=client_id,
-            query=query,
-            filter=filter,
-            limit=limit,
-            minified=minified,
-        )
-
-    def roll(
-        self,
-        formula: str,
-        *,
-        flavor: str | None = None,
-        create_chat_message: bool | None = None,
-        speaker: str | None = None,
-        whisper: list[Any] | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Roll dice with a formula (``POST /roll``)."""
-        return self.forward(
-            "roll",
-            client_id=client_id,
-            formula=formula,
-            flavor=flavor,
-            createChatMessage=create_chat_message,
-            speaker=speaker,
-            whisper=whisper,
-        )
-
-    def structure(
-        self,
-        *,
-        include_entity_data: bool | None = None,
-        path: str | None = None,
-        recursive: bool | None = None,
-        recursive_depth: int | None = None,
-        types: str | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Folders and entities of the world (``GET /structure``)."""
-        return self.forward(
-            "structure",
-            client_id=client_id,
-            includeEntityData=include_entity_data,
-            path=path,
-            recursive=recursive,
-            recursiveDepth=recursive_depth,
-            types=types,
-        )
-
-    def create(
-        self,
-        entity_type: str,
-        data: dict[str, Any],
-        *,
-        folder: str | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Create an entity (``POST /create``)."""
-        return self.forward(
-            "create", client_id=client_id, entityType=entity_type, data=data, folder=folder
-        )
-
-    def update(
-        self,
-        data: dict[str, Any],
-        *,
-        uuid: str | None = None,
-        selected: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Update an entity (``PUT /update``)."""
-        return self.forward("update", client_id=client_id, uuid=uuid, selected=selected, data=data)
-
-    def delete(
-        self,
-        *,
-        uuid: str | None = None,
-        selected: bool | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Delete an entity (``DELETE /delete``)."""
-        return self.forward("delete", client_id=client_id, uuid=uuid, selected=selected)
-
-    def macros(
-        self,
-        *,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """List macros (``GET /macros``)."""
-        return self.forward("macros", client_id=client_id)
-
-    def execute_macro(
-        self,
-        uuid: str,
-        *,
-        args: dict[str, Any] | None = None,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Execute a macro (``POST /macro/{uuid}/execute``)."""
-        return self.forward("macro-execute", client_id=client_id, uuid=uuid, args=args)
-
-    def world_info(
-        self,
-        *,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """World, system and version information (``GET /world-info``)."""
-        return self.forward("world-info", client_id=client_id)
-
-    def players(
-        self,
-        *,
-        client_id: str | None = None,
-    ) -> ModuleReply:
-        """Users of the world (``GET /players``)."""
-        return self.forward("players", client_id=client_id)
-
-    # --- end of generated methods ---

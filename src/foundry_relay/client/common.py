@@ -3,6 +3,7 @@ replies of the relay's own endpoints. Forwarded calls are built from the route t
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -10,11 +11,24 @@ from urllib.parse import quote
 
 import httpx
 
-from ..core.forwarding import ROUTES, Route
+from ..core.forwarding import Route
 from ..core.handshake import seal_envelope
+from ..core.routes import ROUTES
 
-# Routes by frame type and by path: ``relay.forward("world-info")`` or ``forward("/world-info")``.
-ROUTES_BY_NAME = {r.ws_type: r for r in ROUTES} | {r.path: r for r in ROUTES}
+
+def _route_names() -> dict[str, Route]:
+    """Routes by frame type (``"world-info"``), by ``"METHOD /path"``, and by path alone where
+    only one method has it (``"/roll"``; ``/chat`` needs ``"POST /chat"``)."""
+    names: dict[str, Route] = {}
+    for r in ROUTES:
+        names[r.ws_type] = r
+        names[f"{r.method} {r.path}"] = r
+    paths = [r.path for r in ROUTES]
+    names.update({r.path: r for r in ROUTES if paths.count(r.path) == 1})
+    return names
+
+
+ROUTES_BY_NAME = _route_names()
 
 ModuleReply = dict[str, Any]
 """A forwarded call's reply: the module's ``<type>-result`` frame (``requestId``, ``type`` and
@@ -173,14 +187,18 @@ def start_request(
 
 
 def find_route(name: str) -> Route:
-    route = ROUTES_BY_NAME.get(name) or ROUTES_BY_NAME.get("/" + name.lstrip("/"))
+    route = ROUTES_BY_NAME.get(name)
     if route is None:
-        raise ValueError(f"no forwarded route {name!r}")
+        raise ValueError(f"no forwarded route {name!r} (a frame type, or 'METHOD /path')")
     return route
 
 
 def _query_value(value: Any) -> Any:
-    return ("true" if value else "false") if isinstance(value, bool) else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(",", ":"))  # the relay reads JSON here
+    return value
 
 
 def route_request(name: str, *, client_id: str | None, params: dict[str, Any]) -> Request:
@@ -198,6 +216,8 @@ def route_request(name: str, *, client_id: str | None, params: dict[str, Any]) -
         if value is None:
             continue
         source = declared[key].source
+        if source == "e":  # query or body: the body where there is one
+            source = "b" if route.method in ("POST", "PUT") else "q"
         if source == "p":
             path = path.replace("{" + key + "}", quote(str(value), safe=""))
         elif source == "q":

@@ -1,10 +1,11 @@
 """Writes the client library's generated parts: one typed method per forwarded route (from the
-route table, into ``_async.py``), and the sync client ``_sync.py`` from the async source.
+route table, into ``_async_routes.py``), and the sync client (``_sync.py``, ``_sync_routes.py``)
+from the async sources.
 
     python -m foundry_relay.client.generate          # rewrite both files
     python -m foundry_relay.client.generate --check  # exit 1 if either is out of date
 
-The async client is the only source written by hand; the test suite runs ``--check``.
+``_async.py`` is the only client source written by hand; the test suite runs ``--check``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,35 @@ import re
 import sys
 from pathlib import Path
 
-from ..core.forwarding import ROUTES, Param, Route
+from ..core.forwarding import Param, Route
+from ..core.routes import ROUTES
 from .common import snake
 
 HERE = Path(__file__).parent
-ASYNC_SOURCE = HERE / "_async.py"
-SYNC_TARGET = HERE / "_sync.py"
-BEGIN = "    # --- generated from the route table (python -m foundry_relay.client.generate) ---\n"
-END = "    # --- end of generated methods ---\n"
+ROUTES_HEADER = '''"""GENERATED from the route table by ``python -m foundry_relay.client.generate``:
+one typed method per forwarded route (SPEC 13), each a call of ``forward`` with the wire names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import ModuleReply
+
+
+class AsyncRoutes:
+    """The forwarded routes of the relay, typed; :class:`AsyncRelayClient` sends them."""
+
+    async def forward(
+        self, route: str, /, *, client_id: str | None = None, **params: Any
+    ) -> ModuleReply:
+        raise NotImplementedError
+
+'''
 TYPES = {
     "str": "str",
     "bool": "bool",
     "int": "int",
+    "number": "float",
     "object": "dict[str, Any]",
     "array": "list[Any]",
     "any": "Any",
@@ -36,14 +54,17 @@ UNASYNC = (
     (r"\basync with\b", "with"),
     (r"\bawait ", ""),
     (r"\bAsyncRelayClient\b", "RelayClient"),
+    (r"\bAsyncRoutes\b", "Routes"),
+    (r"\b_async_routes\b", "_sync_routes"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"\baclose\b", "close"),
     (r"\bAsync client\b", "Sync client"),
 )
-SYNC_HEADER = (
-    '"""GENERATED from ``_async.py`` by ``python -m foundry_relay.client.generate``: edit that.\n\n'
+SYNC_DOC = (
+    '"""The sync client, GENERATED from ``{origin}``: edit that, then run\n'
+    '``python -m foundry_relay.client.generate``."""'
 )
 
 
@@ -75,18 +96,17 @@ def route_method(route: Route) -> str:
     return "\n".join(lines) + "\n"
 
 
-def async_source(current: str) -> str:
-    """``_async.py`` with its generated block rewritten from the route table."""
-    start, stop = current.index(BEGIN) + len(BEGIN), current.index(END)
-    methods = "\n".join(route_method(r) for r in ROUTES)
-    return current[:start] + methods + current[stop:]
+def routes_source() -> str:
+    """``_async_routes.py``: the header and one method per route of the table."""
+    return ROUTES_HEADER + "\n".join(route_method(r) for r in ROUTES)
 
 
-def sync_source(async_text: str) -> str:
-    text = async_text
+def sync_source(async_text: str, origin: str) -> str:
+    """The sync twin of an async source: same code without ``async``/``await``."""
+    body = async_text.split('"""', 2)[2]  # without the module docstring
     for pattern, replacement in UNASYNC:
-        text = re.sub(pattern, replacement, text)
-    return SYNC_HEADER + text.removeprefix('"""')
+        body = re.sub(pattern, replacement, body)
+    return SYNC_DOC.format(origin=origin) + body
 
 
 def _format(text: str) -> str:
@@ -105,8 +125,13 @@ def _format(text: str) -> str:
 
 
 def outputs() -> dict[Path, str]:
-    source = _format(async_source(ASYNC_SOURCE.read_text()))
-    return {ASYNC_SOURCE: source, SYNC_TARGET: _format(sync_source(source))}
+    routes = _format(routes_source())
+    client = _format((HERE / "_async.py").read_text())
+    return {
+        HERE / "_async_routes.py": routes,
+        HERE / "_sync_routes.py": _format(sync_source(routes, "_async_routes.py")),
+        HERE / "_sync.py": _format(sync_source(client, "_async.py")),
+    }
 
 
 def stale() -> list[Path]:

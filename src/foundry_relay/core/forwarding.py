@@ -7,6 +7,8 @@ dicts, calls :func:`build_frame`, sends the frame, and resolves the waiter regis
 
 from __future__ import annotations
 
+import json
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,8 +16,10 @@ from typing import Any, Literal, Protocol
 
 from ..errors import BadRequest, RelayError
 
-Source = Literal["q", "b", "p"]
-Kind = Literal["str", "bool", "int", "object", "array", "any"]
+# Where a parameter is read: query, JSON body, path, or either of query and body (the body wins).
+Source = Literal["q", "b", "p", "e"]
+Kind = Literal["str", "bool", "int", "number", "object", "array", "any"]
+Guard = Literal["", "execute-js", "macro"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,10 @@ class Route:
     timeout: float | None = None  # None: the relay's default request timeout
     reply: Mapping[str, Any] | None = None  # the module's reply fields, as an example
     method_name: str = ""  # the client library's method (default: ``ws_type`` in snake case)
+    area: str = ""  # the group in the OpenAPI document (SPEC 13's areas)
+    binary: bool = False  # a reply carrying a file or image is answered as its bytes
+    upload: bool = False  # takes a raw (non-JSON) body as the file's bytes
+    guard: Guard = ""  # runs code in the GM's browser: only for keys allowed to
 
     @property
     def py_name(self) -> str:
@@ -45,108 +53,28 @@ class Route:
 
     @property
     def has_body(self) -> bool:
-        return any(p.source == "b" for p in self.params)
+        return any(p.source in ("b", "e") for p in self.params)
 
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.params)
 
-def _q(name: str, kind: Kind = "str", required: bool = False) -> Param:
-    return Param(name, "q", kind, required)
-
-
-def _b(name: str, kind: Kind = "str", required: bool = False) -> Param:
-    return Param(name, "b", kind, required)
-
-
-ROUTES: tuple[Route, ...] = (
-    Route(
-        "GET",
-        "/get",
-        "entity",
-        (_q("uuid"), _q("selected", "bool"), _q("actor", "bool")),
-        summary="Get an entity by uuid (or the selected one)",
-        method_name="get_entity",
-    ),
-    Route(
-        "GET",
-        "/search",
-        "search",
-        (_q("query"), _q("filter"), _q("limit", "int"), _q("minified", "bool")),
-        one_of=("query", "filter"),
-        summary="Search the world by name",
-    ),
-    Route(
-        "POST",
-        "/roll",
-        "roll",
-        (
-            _b("formula", required=True),
-            _b("flavor"),
-            _b("createChatMessage", "bool"),
-            _b("speaker"),
-            _b("whisper", "array"),
-        ),
-        summary="Roll dice with a formula",
-    ),
-    Route(
-        "GET",
-        "/structure",
-        "structure",
-        (
-            _q("includeEntityData", "bool"),
-            _q("path"),
-            _q("recursive", "bool"),
-            _q("recursiveDepth", "int"),
-            _q("types"),
-        ),
-        summary="Folders and entities of the world",
-    ),
-    Route(
-        "POST",
-        "/create",
-        "create",
-        (_b("entityType", required=True), _b("data", "object", required=True), _b("folder")),
-        summary="Create an entity",
-    ),
-    Route(
-        "PUT",
-        "/update",
-        "update",
-        (_q("uuid"), _q("selected", "bool"), _b("data", "object", required=True)),
-        summary="Update an entity",
-    ),
-    Route(
-        "DELETE",
-        "/delete",
-        "delete",
-        (_q("uuid"), _q("selected", "bool")),
-        summary="Delete an entity",
-    ),
-    Route("GET", "/macros", "macros", summary="List macros"),
-    Route(
-        "POST",
-        "/macro/{uuid}/execute",
-        "macro-execute",
-        (Param("uuid", "p", "str", True), _b("args", "object")),
-        summary="Execute a macro",
-        method_name="execute_macro",
-    ),
-    Route("GET", "/world-info", "world-info", summary="World, system and version information"),
-    Route("GET", "/players", "players", summary="Users of the world"),
-)
 
 MAX_SAFE_INT = 2**53 - 1  # what the module's JavaScript can hold exactly
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
-def _coerce(param: Param, value: Any) -> Any:
-    """Coerce one parameter; query strings become bools/ints, body values are type-checked."""
+def _coerce(param: Param, value: Any, from_query: bool) -> Any:
+    """Coerce one parameter; query strings become bools/numbers/lists, body values are
+    type-checked."""
     kind = param.kind
     if kind == "any":
         return value
     if kind == "str":
         if isinstance(value, str):
             return value
-        if param.source == "b" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not from_query and isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
     elif kind == "bool":
         if isinstance(value, bool):
@@ -164,15 +92,45 @@ def _coerce(param: Param, value: Any) -> Any:
                 pass
         if number is not None and abs(number) <= MAX_SAFE_INT:
             return number
+    elif kind == "number":
+        found = _number(value)
+        if found is not None:
+            return found
     elif kind == "object":
+        if from_query and isinstance(value, str):
+            value = _json(value)
         if isinstance(value, dict):
             return value
     elif kind == "array":
+        if from_query and isinstance(value, str):
+            parsed = _json(value) if value.startswith("[") else None
+            return parsed if isinstance(parsed, list) else [p for p in value.split(",") if p]
         if isinstance(value, list):
             return value
-        if isinstance(value, str) and param.source == "q":
-            return [part for part in value.split(",") if part]
     raise BadRequest(f"parameter '{param.name}' must be of type {kind}")
+
+
+def _number(value: Any) -> int | float | None:
+    """A finite number from a JSON number or a query string; None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and len(value) <= 32:
+        try:
+            value = int(value) if value.strip().lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int):
+        return value if abs(value) <= MAX_SAFE_INT else None
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def parse_params(
@@ -182,22 +140,44 @@ def parse_params(
     path: Mapping[str, str],
 ) -> dict[str, Any]:
     """The frame's top-level parameters of ``route``; :class:`BadRequest` names a bad one."""
-    sources: dict[Source, Mapping[str, Any]] = {"q": query, "b": body, "p": path}
     out: dict[str, Any] = {}
     for param in route.params:
-        source = sources[param.source]
-        value = source.get(param.name)
-        if value is None and param.source == "q":
-            # Clients of the established relay sometimes send query parameters in the body.
-            value = body.get(param.name)
+        value, from_query = _lookup(param, query, body, path)
         if value is None:
             if param.required:
                 raise BadRequest(f"missing required parameter '{param.name}'")
             continue
-        out[param.name] = _coerce(param, value)
+        out[param.name] = _coerce(param, value, from_query)
     if route.one_of and not any(name in out for name in route.one_of):
         raise BadRequest("one of " + ", ".join(f"'{n}'" for n in route.one_of) + " is required")
     return out
+
+
+def _lookup(
+    param: Param, query: Mapping[str, str], body: Mapping[str, Any], path: Mapping[str, str]
+) -> tuple[Any, bool]:
+    """The raw value of ``param`` and whether it came from a query string (or the path)."""
+    name = param.name
+    if param.source == "p":
+        return path.get(name), True
+    if param.source == "b":
+        return body.get(name), False
+    if param.source == "e" and body.get(name) is not None:
+        return body[name], False  # SPEC 13: the body wins
+    if query.get(name) is not None:
+        return query[name], True
+    # Clients of the established relay sometimes send query parameters in the body.
+    return body.get(name), False
+
+
+RELAY_PARAMS = frozenset({"clientId"})
+
+
+def unknown_params(route: Route, query: Mapping[str, str], body: Mapping[str, Any]) -> list[str]:
+    """Parameters the caller sent that ``route`` does not take (not forwarded; named in the
+    reply's ``X-Unknown-Parameters`` so a typo such as ``userid`` shows)."""
+    known = route.names | RELAY_PARAMS
+    return sorted({*query, *body} - known)
 
 
 def new_request_id() -> str:
@@ -221,6 +201,10 @@ class RequestRouter(Protocol):
     """Delivers a forwarded request to the client that holds ``client_id`` (or the key's only
     client) and returns its reply. In-process: the hub; scaled out (SPEC section 11): a router
     that publishes to the instance holding the socket, with the same timeouts and errors."""
+
+    def resolve_client(self, key_id: str, client_id: str | None) -> str:
+        """The client a request goes to; :class:`NotFound` for an unknown or foreign one."""
+        ...
 
     async def forward(
         self,

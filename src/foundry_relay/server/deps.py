@@ -27,14 +27,24 @@ def require_key(request: Request, api_key: str | None = Security(_api_key_header
     return relay_state(request).authenticate(api_key)
 
 
-async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
-    """The request's JSON object body; {} when empty. 400 for anything else."""
+async def read_raw_body(request: Request, limit: int) -> bytes:
+    """The request's body, at most ``limit`` bytes (413 beyond, before reading it all)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
-    raw = await request.body()
-    if len(raw) > limit:
-        raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RelayError("request body too large", code="PAYLOAD_TOO_LARGE")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
+    """The request's JSON object body; {} when empty. 400 for anything else."""
+    raw = await read_raw_body(request, limit)
     if not raw.strip():
         return {}
     try:

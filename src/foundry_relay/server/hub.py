@@ -177,6 +177,10 @@ class Hub:
             )
         return clients[0]
 
+    def resolve_client(self, key_id: str, client_id: str | None) -> str:
+        """The clientId a request of ``key_id`` goes to (404/503/400 as :meth:`pick_client`)."""
+        return self.pick_client(key_id, client_id).client_id
+
     async def forward(
         self,
         *,

@@ -149,7 +149,5 @@ class SqliteBase:
         return int(self._query("PRAGMA data_version")[0][0]), self._own_writes
 
     def get_key(self, key_id: str) -> ApiKey | None:
-        rows = self._query(
-            "SELECT id, name, created_at, revoked_at FROM api_keys WHERE id = ?", (key_id,)
-        )
-        return ApiKey(**dict(rows[0])) if rows else None
+        rows = self._query("SELECT * FROM api_keys WHERE id = ?", (key_id,))
+        return ApiKey.from_row(rows[0]) if rows else None

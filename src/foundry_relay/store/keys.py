@@ -15,22 +15,23 @@ from .records import ApiKey, ConnectionToken
 class KeysAndTokens(SqliteBase):
     # -- API keys -------------------------------------------------------------------------------
 
-    def create_key(self, name: str) -> tuple[ApiKey, str]:
-        """Create a key; returns the record and the plaintext key (shown once, never stored)."""
+    def create_key(self, name: str, *, allow_execute_js: bool = False) -> tuple[ApiKey, str]:
+        """Create a key; returns the record and the plaintext key (shown once, never stored).
+        ``allow_execute_js``: the key may run code in the GM's browser (``/execute-js``, a
+        Macro's command)."""
         plaintext = new_api_key()
-        record = ApiKey(id=new_id(), name=name, created_at=time.time(), revoked_at=None)
+        record = ApiKey(new_id(), name, time.time(), None, allow_execute_js)
         with self._tx() as db:
             db.execute(
-                "INSERT INTO api_keys (id, name, key_hash, created_at) VALUES (?, ?, ?, ?)",
-                (record.id, name, hash_secret(plaintext), record.created_at),
+                "INSERT INTO api_keys (id, name, key_hash, created_at, allow_execute_js)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (record.id, name, hash_secret(plaintext), record.created_at, allow_execute_js),
             )
         return record, plaintext
 
     def list_keys(self) -> list[ApiKey]:
-        rows = self._query(
-            "SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at"
-        )
-        return [ApiKey(**dict(row)) for row in rows]
+        rows = self._query("SELECT * FROM api_keys ORDER BY created_at")
+        return [ApiKey.from_row(row) for row in rows]
 
     def revoke_key(self, key_id: str) -> None:
         with self._tx() as db:
@@ -49,12 +50,12 @@ class KeysAndTokens(SqliteBase):
         if cached is not None:
             return cached
         rows = self._query(
-            "SELECT id, name, key_hash, created_at, revoked_at FROM api_keys WHERE key_hash = ?",
+            "SELECT * FROM api_keys WHERE key_hash = ?",
             (digest,),
         )
         for row in rows:
             if same_secret(row["key_hash"], digest) and row["revoked_at"] is None:
-                key = ApiKey(row["id"], row["name"], row["created_at"], None)
+                key = ApiKey.from_row(row)
                 if len(self._key_cache) < 10_000:
                     self._key_cache[digest] = key
                 return key

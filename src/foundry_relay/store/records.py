@@ -15,6 +15,7 @@ class ApiKey:
     name: str
     created_at: float
     revoked_at: float | None
+    allow_execute_js: bool = False  # /execute-js and writing a Macro's command
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -22,7 +23,18 @@ class ApiKey:
             "name": self.name,
             "createdAt": self.created_at,
             "revoked": self.revoked_at is not None,
+            "allowExecuteJs": self.allow_execute_js,
         }
+
+    @staticmethod
+    def from_row(row: sqlite3.Row) -> ApiKey:
+        return ApiKey(
+            row["id"],
+            row["name"],
+            row["created_at"],
+            row["revoked_at"],
+            bool(row["allow_execute_js"]),
+        )
 
 
 @dataclass(frozen=True)

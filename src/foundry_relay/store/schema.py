@@ -78,6 +78,10 @@ MIGRATIONS: list[str] = [
         expires_at REAL NOT NULL
     );
     """,
+    # version 3: keys that may run code in the GM's browser (SPEC 13; scopes replace it later)
+    """
+    ALTER TABLE api_keys ADD COLUMN allow_execute_js INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes
