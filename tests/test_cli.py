@@ -32,11 +32,18 @@ def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     created = run("keys", "create", "--name", "bot", "--json", data=tmp_path)
     assert created.returncode == 0, created.stderr
     key = json.loads(created.stdout)  # exactly one JSON object on stdout
-    assert set(key) == {"id", "name", "key"} and key["name"] == "bot"
+    assert set(key) == {"id", "name", "key", "createdAt", "revoked", "allowExecuteJs"}
+    assert key["name"] == "bot" and key["allowExecuteJs"] is False
     remember_secret(key["key"])
     listed = json.loads(run("keys", "list", "--json", data=tmp_path).stdout)
     assert listed == [
-        {"id": key["id"], "name": "bot", "createdAt": listed[0]["createdAt"], "revoked": False}
+        {
+            "id": key["id"],
+            "name": "bot",
+            "createdAt": listed[0]["createdAt"],
+            "revoked": False,
+            "allowExecuteJs": False,
+        }
     ]
     assert key["key"] not in run("keys", "list", data=tmp_path).stdout
     # Only the hash is stored.
@@ -48,6 +55,17 @@ def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     assert json.loads(run("keys", "list", "--json", data=tmp_path).stdout)[0]["revoked"] is True
     again = run("keys", "revoke", key["id"], data=tmp_path)
     assert again.returncode == 1 and "NOT_FOUND" in again.stderr
+    store.close()
+
+
+def test_a_key_may_be_allowed_to_run_code(tmp_path: Path) -> None:
+    made = run("keys", "create", "--name", "ops", "--allow-execute-js", "--json", data=tmp_path)
+    key = json.loads(made.stdout)
+    remember_secret(key["key"])
+    assert key["allowExecuteJs"] is True
+    store = Store(tmp_path / "relay.db")
+    found = store.authenticate_key(key["key"])
+    assert found is not None and found.allow_execute_js is True
     store.close()
 
 
@@ -76,9 +94,9 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     from foundry_relay.store import MIGRATIONS
 
     store = Store(tmp_path / "relay.db")
-    assert store.schema_version == len(MIGRATIONS) == 2
+    assert store.schema_version == len(MIGRATIONS) == 3
     store.close()
-    assert Store(tmp_path / "relay.db").schema_version == 2  # reopening migrates nothing
+    assert Store(tmp_path / "relay.db").schema_version == 3  # reopening migrates nothing
 
 
 def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
@@ -102,7 +120,9 @@ def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = Store(path)
-    assert store.schema_version == 2
+    assert store.schema_version == 3
+    old = store.authenticate_key("frk_old-key")
+    assert old is not None and old.allow_execute_js is False  # keys made before: not allowed
     key = store.authenticate_key("frk_old-key")
     assert key is not None and key.id == "k1"
     [known] = store.known_clients("k1")

@@ -112,8 +112,9 @@ async def test_every_operation_is_declared_with_an_example(relay: RelayHandle) -
         declared = {(p["name"], p["in"]) for p in op["parameters"]}
         body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
         declared |= {(name, "body") for name in body.get("schema", {}).get("properties", {})}
-        where = {"q": "query", "b": "body", "p": "path"}
-        expected = {(p.name, where[p.source]) for p in route.params} | {("clientId", "query")}
+        where = {"q": ("query",), "b": ("body",), "p": ("path",), "e": ("query", "body")}
+        expected = {(p.name, w) for p in route.params for w in where[p.source]}
+        expected.add(("clientId", "query"))
         if body:
             expected.add(("clientId", "body"))
         assert declared == expected, route.path
