@@ -120,4 +120,5 @@ async def run_demo(console: Console, *, chrome_path: str | None = None) -> int:
 
 def _world(reply: dict[str, Any]) -> str:
     data = reply.get("data", {})
-    return f"{data.get('title')} ({data.get('system')}, Foundry {data.get('foundryVersion')})"
+    world, system = data.get("world", {}), data.get("system", {})
+    return f"{world.get('title')} ({system.get('id')}, Foundry {data.get('foundryVersion')})"

@@ -78,7 +78,7 @@ async def test_gm_pairs_by_code_from_the_game_page_and_unpairs(
                 "test-world",
             )
             reply = await http.get("/world-info", params={"clientId": client_id})
-            assert reply.json()["data"]["title"] == "Test World"
+            assert reply.json()["data"]["world"]["title"] == "Test World"
         [stored] = relay.store.list_tokens(key_id)
         assert stored.client_id == client_id
         await page.click("#rest-api-unpair")
@@ -146,7 +146,9 @@ async def test_headless_start_auto_pairs_and_reuses_the_clientid(
             log = await c.session_log(second.session_id)
             notes = [e["detail"] for e in log["timeline"] if e["event"] == "pairing"]
             assert notes == [f"paired with this relay as {first.client_id}"]
-            assert (await c.world_info(client_id=second.client_id))["data"]["id"] == "test-world"
+            assert (await c.world_info(client_id=second.client_id))["data"]["world"][
+                "id"
+            ] == "test-world"
             await c.end_session(second.session_id)
         nothing_left(relay)
 
@@ -185,7 +187,9 @@ async def test_world_paired_elsewhere_never_receives_the_token(
                 log = await c.session_log(info.session_id)
                 notes = [e["detail"] for e in log["timeline"] if e["event"] == "pairing"]
                 assert notes == [f"re-paired from {other.url} as {info.client_id}"]
-                assert (await c.world_info(client_id=info.client_id))["data"]["id"] == "test-world"
+                assert (await c.world_info(client_id=info.client_id))["data"]["world"][
+                    "id"
+                ] == "test-world"
                 await c.end_session(info.session_id)
             # Checked again after the repaired session, whose start alone outlasts the module's
             # connect delay: the failed page's module never reached the other relay either.
@@ -254,7 +258,8 @@ async def test_two_servers_with_copies_of_one_world_never_share_a_socket(
             async with client(relay, key) as c:
                 listed = await c.list_sessions()
                 assert [s["sessionId"] for s in listed["activeSessions"]] == [first.session_id]
-                assert (await c.world_info(client_id=shared))["data"]["id"] == "test-world"
+                world = (await c.world_info(client_id=shared))["data"]["world"]
+                assert world["id"] == "test-world"
                 entry = relay.state.hub.registry.get(shared)
                 assert entry.session_id == first.session_id
                 await c.end_session(first.session_id)

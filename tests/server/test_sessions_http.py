@@ -440,7 +440,9 @@ async def test_client_drop_within_grace_keeps_the_session(relay_factory: RelayFa
             assert (r.status_code, r.json()["code"]) == (503, "CLIENT_GONE")
         assert await wait_until(lambda: session.dropped_at is None, 5)
         async with client(relay, key) as c:
-            assert (await c.world_info(client_id=info.client_id))["data"]["id"] == "test-world"
+            assert (await c.world_info(client_id=info.client_id))["data"]["world"][
+                "id"
+            ] == "test-world"
             await c.end_session(info.session_id)
         events = [e for _, e, _ in session.timeline]
         assert "client-dropped" in events and "client-returned" in events
@@ -600,7 +602,7 @@ async def test_sync_client(relay_factory: RelayFactory) -> None:
                 raise AssertionError("second end succeeded")
 
         info, world, found, listed, error = await asyncio.to_thread(flow)
-        assert world["data"]["title"] == "Test World"
+        assert world["data"]["world"]["title"] == "Test World"
         assert [r["name"] for r in found["results"]] == ["Young Red Dragon"]
         assert listed["activeSessions"][0]["sessionId"] == info.session_id
         assert (error.status, error.code) == (404, "SESSION_NOT_FOUND")

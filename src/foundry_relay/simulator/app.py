@@ -27,11 +27,16 @@ from starlette.responses import (
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .world import MODULE_ID, WORLD_SETTINGS, SimConfig, SimState, world_data
+from .gameworld import world_data
+from .world import MODULE_ID, WORLD_SETTINGS, SimConfig, SimState
 
 log = logging.getLogger(__name__)
 
 COOKIE = "session"
+
+
+# The simulated module: its world and request handlers, then its connection (module.js).
+MODULE_SCRIPTS = ("world-store.js", "api-documents.js", "api-table.js", "api-dnd5e.js", "module.js")
 
 
 def _static(name: str) -> str:
@@ -245,9 +250,13 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
                 "pairPollInterval": cfg.pair_poll_interval,
             },
             "faults": cfg.faults.as_json(),
-            "documents": world_data(world),
+            "documents": world_data(world, cfg.users),
         }
-        module = '<script src="static/module.js"></script>' if cfg.module_installed else ""
+        module = (
+            "".join(f'<script src="static/{name}"></script>' for name in MODULE_SCRIPTS)
+            if cfg.module_installed
+            else ""
+        )
         return HTMLResponse(_page(world.title, "vtt game", data, module))
 
     async def settings_post(request: Request) -> Response:
@@ -290,7 +299,7 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in ("foundry.js", "module.js", "foundry.css"):
+        if name not in ("foundry.js", "foundry.css", *MODULE_SCRIPTS):
             return PlainTextResponse("Not Found", status_code=404)
         media = "text/css" if name.endswith(".css") else "text/javascript"
         return Response(_static(name), media_type=media, headers={"cache-control": "max-age=3600"})

@@ -17,30 +17,6 @@
   };
   window.__module = state;
 
-  /* ----------------------------------------------------------- world store */
-  const docs = PAGE.documents || { actors: [], items: [], folders: [], macros: [] };
-  const collections = { Actor: docs.actors, Item: docs.items, Folder: docs.folders,
-                        Macro: docs.macros };
-
-  function randomId() {
-    const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let out = "";
-    for (let i = 0; i < 16; i++) out += chars[Math.floor(Math.random() * chars.length)];
-    return out;
-  }
-
-  function fromUuid(uuid) {
-    if (typeof uuid !== "string") return null;
-    const [kind, id] = uuid.split(".");
-    const list = collections[kind];
-    return list ? list.find((d) => d._id === id) || null : null;
-  }
-
-  function summary(d) {
-    return { documentType: d.documentType, uuid: d.uuid, id: d._id, name: d.name,
-             subType: d.type, folder: d.folder || null, img: d.img || null };
-  }
-
   /* ------------------------------------------------------------------ dice */
   function rollDie(faces) { return 1 + Math.floor(Math.random() * faces); }
 
@@ -104,97 +80,10 @@
   window.__evaluateRoll = evaluate;
 
   /* -------------------------------------------------------------- handlers */
-  function worldInfo() {
-    return { id: game.world.id, title: game.world.title, system: game.system.id,
-             systemTitle: game.system.title, systemVersion: game.system.version,
-             foundryVersion: game.version, generation: game.release.generation,
-             users: game.users.length, clientId: game.settings.get(NS, "clientId"),
-             user: game.user.name };
-  }
-
-  function resolveTarget(msg) {
-    if (msg.uuid) return fromUuid(msg.uuid);
-    if (msg.selected) return docs.actors[0] || null;  // the "selected token" of the sim
-    return null;
-  }
-
-  const handlers = {
-    "entity"(msg) {
-      const d = resolveTarget(msg);
-      if (!d) return { uuid: msg.uuid, error: "Entity not found", data: null };
-      return { uuid: d.uuid, data: d };
-    },
-    "search"(msg) {
-      const q = String(msg.query || "").toLowerCase();
-      let filter = msg.filter ? String(msg.filter) : "";
-      if (filter.includes(":")) filter = filter.split(":").pop();
-      const all = [...docs.actors, ...docs.items, ...docs.macros, ...docs.folders];
-      let results = all.filter((d) => !q || d.name.toLowerCase().includes(q))
-        .filter((d) => !filter || d.documentType === filter || d.type === filter);
-      if (Number.isInteger(msg.limit) && msg.limit >= 0) results = results.slice(0, msg.limit);
-      return { query: msg.query || "", filter: msg.filter || null,
-               results: results.map(msg.minified ? (d) => ({ uuid: d.uuid, name: d.name }) : summary) };
-    },
-    "roll"(msg) {
-      const roll = evaluate(msg.formula);
-      return { success: true, data: {
-        id: randomId(), chatMessageCreated: !!msg.createChatMessage,
-        roll: { ...roll, flavor: msg.flavor || "", timestamp: Date.now() } } };
-    },
-    "structure"(msg) {
-      const folders = docs.folders.map((f) => ({ id: f._id, uuid: f.uuid, name: f.name,
-                                                type: f.type, parent: f.folder || null }));
-      const out = { folders };
-      if (msg.includeEntityData) {
-        out.entities = { actors: docs.actors.map(summary), items: docs.items.map(summary) };
-      }
-      return { data: out };
-    },
-    "create"(msg) {
-      const list = collections[msg.entityType];
-      if (!list) return { error: `Invalid entity type: ${msg.entityType}` };
-      if (!msg.data || typeof msg.data.name !== "string" || !msg.data.name) {
-        return { error: "data.name is required" };
-      }
-      const id = randomId();
-      const doc = { ...msg.data, _id: id, id, uuid: `${msg.entityType}.${id}`,
-                    documentType: msg.entityType, folder: msg.folder || msg.data.folder || null };
-      list.push(doc);
-      return { uuid: doc.uuid, entity: doc };
-    },
-    "update"(msg) {
-      const d = resolveTarget(msg);
-      if (!d) return { uuid: msg.uuid, error: `Entity not found: ${msg.uuid}` };
-      const { _id, id, uuid, documentType, ...changes } = msg.data || {};
-      Object.assign(d, changes);
-      return { uuid: d.uuid, entity: d };
-    },
-    "delete"(msg) {
-      const d = resolveTarget(msg);
-      if (!d) return { uuid: msg.uuid, error: `Entity not found: ${msg.uuid}` };
-      const list = collections[d.documentType];
-      list.splice(list.indexOf(d), 1);
-      return { uuid: d.uuid, success: true };
-    },
-    "macros"() {
-      return { macros: docs.macros.map((m) => ({ uuid: m.uuid, id: m._id, name: m.name,
-                                                 type: m.type })) };
-    },
-    "macro-execute"(msg) {
-      const m = fromUuid(msg.uuid);
-      if (!m || m.documentType !== "Macro") return { uuid: msg.uuid, error: "Macro not found" };
-      // The simulator's own macros only; nothing from the request is executed.
-      const known = { "Roll Initiative": () => 2,
-                      "Greet": (args) => "hello " + ((args && args.name) || "") };
-      const fn = known[m.name] || (() => null);
-      return { uuid: m.uuid, success: true, result: fn(msg.args || {}) };
-    },
-    "world-info"() { return { data: worldInfo() }; },
-    "players"() {
-      return { users: game.users.map((u) => ({ id: u.id, name: u.name, role: u.role,
-                                               isGM: u.isGM, active: !!u.active })) };
-    },
-  };
+  /* Every request type is answered from the world of world-store.js by the handlers of
+   * api-documents.js, api-table.js and api-dnd5e.js; a userId names the Foundry user whose
+   * permissions apply (unknown: "User not found"). */
+  const handlers = window.__world.handlers;
 
   function answer(msg) {
     const delay = (PAGE.faults && PAGE.faults.replyDelay) || 0;
@@ -202,12 +91,16 @@
     respond(msg);
   }
 
-  function respond(msg) {
+  async function respond(msg) {
     const handler = handlers[msg.type];
     let reply;
     if (!handler) reply = { error: `Unknown request type: ${msg.type}` };
     else {
-      try { reply = handler(msg); } catch (e) { reply = { error: e.message || String(e) }; }
+      try {
+        reply = await handler(msg, window.__world.requestUser(msg));
+      } catch (e) {
+        reply = { ...(e.reply || {}), success: false, error: e.message || String(e) };
+      }
     }
     send({ type: `${msg.type}-result`, requestId: msg.requestId, ...reply });
   }
