@@ -86,7 +86,7 @@ def world_data(world: SimWorld, users: list[SimUser]) -> dict[str, Any]:
     ids = _Ids(world)
     players = [u for u in users if not u.is_gm]
     first = players[0].id if players else ""
-    second = players[1].id if len(players) > 1 else first
+    second = players[1].id if len(players) > 1 else ""
 
     def owned(user_id: str, default: int = NONE) -> dict[str, int]:
         return {"default": default, **({user_id: OWNER} if user_id else {})}

@@ -341,7 +341,9 @@
     for (const t of scene.tokens) {
       if (msg.all || (msg.uuids || []).includes(t.uuid)
           || (msg.name && t.name.toLowerCase() === String(msg.name).toLowerCase())
-          || (msg.data && Object.entries(msg.data).every(([k, v]) => S.getPath(t, k) === v))) hits.add(t.uuid);
+          // (the relay always sends a "data" object: an empty one filters nothing here)
+          || (msg.data && Object.keys(msg.data).length
+              && Object.entries(msg.data).every(([k, v]) => S.getPath(t, k) === v))) hits.add(t.uuid);
     }
     if (!hits.size) throw new Error("No matching entities found");
     for (const uuid of hits) if (!W.selected.includes(uuid)) W.selected.push(uuid);
