@@ -14,7 +14,7 @@ from foundry_relay.core.routes import ROUTES, ROUTES_BY_TYPE
 from foundry_relay.simulator import RunningSimulator
 from foundry_relay.simulator.gameworld import world_data
 
-from ..conftest import RelayFactory, RelayHandle
+from ..conftest import RelayFactory
 from .headless_helpers import headless_stack, start
 
 Ctx = dict[str, Any]
@@ -498,7 +498,7 @@ async def call(
 async def test_every_route_answers_with_the_modules_shape(relay_factory: RelayFactory) -> None:
     assert {t for t, _, _ in CALLS} == {r.ws_type for r in ROUTES} and len(CALLS) == len(ROUTES)
     async with headless_stack(relay_factory) as (relay, sim):
-        key_id, key = relay.new_key(allow_execute_js=True)
+        _, key = relay.new_key(allow_execute_js=True)
         info = await start(relay, sim, key)
         ctx = world_ids(sim)
         async with relay.http(key) as http:
@@ -518,7 +518,7 @@ async def test_every_route_answers_with_the_modules_shape(relay_factory: RelayFa
 
 async def test_a_player_sees_and_changes_only_what_they_may(relay_factory: RelayFactory) -> None:
     async with headless_stack(relay_factory) as (relay, sim):
-        key_id, key = relay.new_key()
+        _, key = relay.new_key()
         info = await start(relay, sim, key)
         ctx = world_ids(sim)
         player = ctx["player"].id
