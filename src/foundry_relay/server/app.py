@@ -100,6 +100,13 @@ def create_app(
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["x-api-key", "x-foundry-url", "x-username", "x-world-name", "content-type"],
+        expose_headers=[
+            "X-Unknown-Parameters",
+            "X-Image-Width",
+            "X-Image-Height",
+            "Content-Disposition",
+            "Retry-After",
+        ],
     )
     _install_error_handlers(app)
 
