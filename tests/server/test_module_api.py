@@ -200,3 +200,22 @@ async def test_the_openapi_document_lists_every_route_by_area(relay: RelayHandle
     for route in ROUTES:
         op = spec["paths"][route.path][route.method.lower()]
         assert op["tags"] == [route.area] and op["summary"] == route.summary
+
+
+async def test_exact_path_dispatch_routes_as_the_declared_routes(relay: RelayHandle) -> None:
+    """The dict in front of the ~100 routes changes nothing a client can see: a method the path
+    lacks is still 405, a slash-suffixed or unknown path 404/redirect as before, the same path
+    with several methods reaches each one."""
+    module, key = await connected(relay)
+    module.serve(echo)
+    async with relay.http(key) as http:
+        wrong = await http.delete("/world-info")
+        assert (wrong.status_code, wrong.json()["code"]) == (405, "METHOD_NOT_ALLOWED")
+        for method in ("GET", "POST", "DELETE"):
+            body = {"content": "hi"} if method == "POST" else None
+            reply = await http.request(method, "/chat", json=body)
+            assert reply.status_code == 200, method
+        types = [f["type"] for f in module.requests]
+        assert types == ["chat-messages", "chat-send", "chat-flush"]
+        assert (await http.get("/no-such-route")).status_code == 404
+    await module.close()

@@ -19,7 +19,8 @@ from ..errors import BadRequest, RelayError, error_response_parts
 from ..headless import HeadlessService
 from ..settings import Settings
 from ..store import Store
-from .forward_routes import router as forward_router
+from .dispatch import ExactPaths
+from .forward_routes import add_forwarded_routes
 from .hub import Hub
 from .openapi import install_openapi
 from .pairing_routes import router as pairing_router
@@ -111,10 +112,11 @@ def create_app(
     _install_error_handlers(app)
 
     app.include_router(relay_router)
-    app.include_router(forward_router)
+    add_forwarded_routes(app.router)
     app.include_router(session_router)
     app.include_router(pairing_router)
     install_openapi(app)
+    app.router.routes.insert(0, ExactPaths(app.router.routes))
     app.add_api_websocket_route("/relay", relay_endpoint)
     app.add_api_websocket_route("/relay/", relay_endpoint)
     return app

@@ -217,8 +217,9 @@ async def contents_gone(path: str) -> Response:
     )
 
 
-def build_router(routes: tuple[Route, ...] = ROUTES) -> APIRouter:
-    router = APIRouter()
+def add_forwarded_routes(router: APIRouter, routes: tuple[Route, ...] = ROUTES) -> None:
+    """Declare every route of the table on ``router`` (the app's own router: its routes are then
+    plain entries that :class:`~foundry_relay.server.dispatch.ExactPaths` can index)."""
     for route in routes:
         router.add_api_route(
             route.path,
@@ -238,7 +239,3 @@ def build_router(routes: tuple[Route, ...] = ROUTES) -> APIRouter:
         response_class=Response,
         responses={410: {"description": "gone: use /structure"}},
     )
-    return router
-
-
-router = build_router()
