@@ -53,6 +53,7 @@ def test_every_route_has_a_summary_and_userid_where_the_module_reads_it() -> Non
     for route in ROUTES:
         assert route.summary, route.ws_type
         assert "userId" in route.names, route.ws_type
+        assert route.reply, route.ws_type  # the module's reply fields, for the OpenAPI example
     assert ROUTES_BY_TYPE["execute-js"].timeout == 20.0 and ROUTES_BY_TYPE["execute-js"].guard
     assert {r.ws_type for r in ROUTES if r.binary} == {
         "scene-screenshot",

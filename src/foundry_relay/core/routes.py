@@ -11,9 +11,10 @@ guards from :data:`OPTIONS` by frame type.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 
 from .forwarding import Kind, Param, Route, Source
+from .replies import REPLIES
 
 KINDS: dict[str, Kind] = {
     **dict.fromkeys(
@@ -56,7 +57,6 @@ class Options(TypedDict, total=False):
     binary: bool
     upload: bool
     guard: Literal["", "execute-js", "macro"]
-    reply: dict[str, Any]
 
 
 OPTIONS: dict[str, Options] = {
@@ -309,6 +309,7 @@ def parse_table(text: str) -> tuple[Route, ...]:
                     tuple(_param(t, method, path) for t in params),
                     summary=summary,
                     area=area,
+                    reply=REPLIES.get(ws_type),
                     **OPTIONS.get(ws_type, {}),
                 )
             )
