@@ -8,7 +8,11 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from common import fmt, header, new_token, relay_process, summary, verdict
@@ -48,7 +52,33 @@ def module_process(ws_url: str, token: str, ready: Any) -> None:
     asyncio.run(serve())
 
 
-def main(seconds: float, concurrency: int, rate: float) -> None:
+def profiler(pid: int, seconds: float, out: str | None) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the relay during the closed-loop phase: a flame graph SVG at ``out``."""
+    if out is None:
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(int(seconds)),
+            "-r",
+            "250",
+            "-o",
+            out,
+            "-f",
+            "raw" if out.endswith(".txt") else "flamegraph",
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def main(seconds: float, concurrency: int, rate: float, profile: str | None = None) -> None:
     with relay_process() as relay:
         ctx = mp.get_context("spawn")
         ready = ctx.Event()
@@ -81,6 +111,7 @@ def main(seconds: float, concurrency: int, rate: float) -> None:
                 seconds=1,
             )
         )
+        spy = profiler(relay.pid, seconds, profile)
         if wrk_available():
             tool = "wrk, 2 processes"
             rps, pct, errors = run_wrk(
@@ -102,6 +133,8 @@ def main(seconds: float, concurrency: int, rate: float) -> None:
                 Load(relay.url, "GET", "/api/status", concurrency=concurrency, seconds=seconds)
             )
             closed, floor_text = fmt(summary(lat)), fmt(summary(floor_lat))
+        if spy is not None:
+            spy.wait(timeout=seconds + 60)
         paced_lat, paced_errors = run_paced(
             relay.url,
             f"/world-info?clientId={CLIENT_ID}",
@@ -129,5 +162,6 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--profile", help="write a py-spy flame graph (SVG) of the closed loop")
     args = parser.parse_args()
-    main(args.seconds, args.concurrency, args.rate)
+    main(args.seconds, args.concurrency, args.rate, args.profile)

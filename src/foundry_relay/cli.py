@@ -13,7 +13,17 @@ import typer
 from rich.table import Table
 
 from . import __version__
-from .cli_common import DataDir, JsonFlag, fail, log, open_store, out, settings_from, when
+from .cli_common import (
+    DataDir,
+    JsonFlag,
+    fail,
+    log,
+    open_store,
+    out,
+    run_loop,
+    settings_from,
+    when,
+)
 from .cli_pair import pair_app
 from .cli_session import register as register_session_commands
 from .cli_simulate import register as register_simulate_command
@@ -238,12 +248,13 @@ def serve(
         bool | None, typer.Option("--access-log/--no-access-log", help="ACCESS_LOG")
     ] = None,
     log_format: Annotated[str | None, typer.Option(help="LOG_FORMAT (text|json)")] = None,
+    event_loop: Annotated[str | None, typer.Option(help="EVENT_LOOP (auto|uvloop|asyncio)")] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""
     settings = settings_from(**{k: v for k, v in locals().items()})
     configure(settings.log_level, settings.log_format, access_log=settings.access_log)
     try:
-        asyncio.run(_serve(settings))
+        run_loop(_serve(settings), settings.event_loop)
     except RelayError as exc:
         raise fail(exc) from exc
 

@@ -3,9 +3,11 @@ the error exit."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -14,6 +16,8 @@ from rich.console import Console
 from .errors import RelayError
 from .settings import Settings
 from .store import Store
+
+T = TypeVar("T")
 
 out = Console()
 err = Console(stderr=True)
@@ -50,3 +54,17 @@ def when(t: float) -> str:
     import datetime as dt
 
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def run_loop(main: Coroutine[Any, Any, T], loop: str = "auto") -> T:
+    """Run ``main`` on uvloop (``auto``: when installed) or asyncio's own loop."""
+    if loop != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if loop == "uvloop":
+                raise
+        else:
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                return runner.run(main)
+    return asyncio.run(main)

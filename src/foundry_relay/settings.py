@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     access_log: bool = False  # one INFO line per HTTP request (uvicorn.access), secrets redacted
     log_format: Literal["text", "json"] = "text"
+    # The event loop of `foundry-relay serve`: uvloop where installed (uvicorn[standard]).
+    event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod

@@ -22,8 +22,9 @@ def relay_state(request: Request) -> RelayState:
     return state
 
 
-def require_key(request: Request, api_key: str | None = Security(_api_key_header)) -> ApiKey:
-    """``x-api-key`` authentication, shared by every protected route."""
+async def require_key(request: Request, api_key: str | None = Security(_api_key_header)) -> ApiKey:
+    """``x-api-key`` authentication, shared by every protected route (async: a lookup in the
+    store's caches, which would not be worth a hop to a worker thread)."""
     return relay_state(request).authenticate(api_key)
 
 

@@ -66,13 +66,15 @@ class SqliteBase:
         self._lock = threading.Lock()  # guards the reading connection
         self._wlock = threading.Lock()  # guards the writing connection
         self._writer: ThreadPoolExecutor | None = None
-        # Key lookups are cached until the file changes: our own commits bump _own_writes, and
-        # SQLite's data_version changes when another connection (the CLI's, our writer) commits,
-        # so a revoked key stops working at once without a table lookup per request.
+        # Key and token lookups are cached until the file changes: our own commits drop the
+        # caches at once, and every lookup reads SQLite's data_version (~3 µs), which changes
+        # when another process (the CLI) commits, so a revocation counts on the very next
+        # request. ``_cache_gen`` keeps a lookup that raced a drop out of the cache.
         self._own_writes = 0
         self._key_cache: dict[str, ApiKey] = {}
         self._token_cache: dict[str, bool] = {}
         self._key_cache_stamp: tuple[int, int] | None = None
+        self._cache_gen = 0
         self._migrate()
 
     async def off_loop(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -92,6 +94,7 @@ class SqliteBase:
                 yield self._wdb
                 self._wdb.execute("COMMIT")
                 self._own_writes += 1
+                self._drop_caches()
             except sqlite3.IntegrityError as exc:
                 self._rollback()
                 raise StoreConflict(f"store write refused: {exc}") from exc
@@ -137,12 +140,22 @@ class SqliteBase:
         with self._lock:
             self._db.close()
 
+    def _drop_caches(self) -> None:
+        self._cache_gen += 1
+        self._key_cache.clear()
+        self._token_cache.clear()
+
     def _refresh_cache(self) -> None:
+        self.watch_changes()
+
+    def watch_changes(self) -> bool:
+        """Drop the lookup caches if the file changed since the last look; True if it did."""
         stamp = self.change_stamp()
-        if stamp != self._key_cache_stamp:
-            self._key_cache.clear()
-            self._token_cache.clear()
-            self._key_cache_stamp = stamp
+        if stamp == self._key_cache_stamp:
+            return False
+        self._drop_caches()
+        self._key_cache_stamp = stamp
+        return True
 
     def change_stamp(self) -> tuple[int, int]:
         """Changes whenever this process or another one (the CLI) commits to the file."""

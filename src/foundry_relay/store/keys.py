@@ -49,6 +49,7 @@ class KeysAndTokens(SqliteBase):
         cached = self._key_cache.get(digest)
         if cached is not None:
             return cached
+        generation = self._cache_gen
         rows = self._query(
             "SELECT * FROM api_keys WHERE key_hash = ?",
             (digest,),
@@ -56,7 +57,7 @@ class KeysAndTokens(SqliteBase):
         for row in rows:
             if same_secret(row["key_hash"], digest) and row["revoked_at"] is None:
                 key = ApiKey.from_row(row)
-                if len(self._key_cache) < 10_000:
+                if len(self._key_cache) < 10_000 and generation == self._cache_gen:
                     self._key_cache[digest] = key
                 return key
         return None
@@ -144,12 +145,13 @@ class KeysAndTokens(SqliteBase):
         cached = self._token_cache.get(token_id)
         if cached is not None:
             return cached
+        generation = self._cache_gen
         rows = self._query(
             "SELECT 1 FROM connection_tokens t JOIN api_keys k ON k.id = t.key_id"
             " WHERE t.id = ? AND t.revoked_at IS NULL AND k.revoked_at IS NULL",
             (token_id,),
         )
-        if len(self._token_cache) < 10_000:
+        if len(self._token_cache) < 10_000 and generation == self._cache_gen:
             self._token_cache[token_id] = bool(rows)
         return bool(rows)
 
