@@ -219,3 +219,36 @@ async def test_exact_path_dispatch_routes_as_the_declared_routes(relay: RelayHan
         assert types == ["chat-messages", "chat-send", "chat-flush"]
         assert (await http.get("/no-such-route")).status_code == 404
     await module.close()
+
+
+async def test_the_fast_path_answers_as_the_declared_routes(relay: RelayHandle) -> None:
+    """A call without ``Origin`` takes the fast path, one with it FastAPI's full stack: the
+    same status, body and relay headers for success and for every kind of refusal."""
+    module, key = await connected(relay)
+    module.serve(echo)
+    calls: list[tuple[str, str, dict[str, str], dict[str, Any] | None, dict[str, str]]] = [
+        ("GET", "/world-info", {"userid": "typo"}, None, {"x-api-key": key}),
+        ("POST", "/roll", {}, {"formula": "1d4"}, {"x-api-key": key}),
+        ("POST", "/roll", {}, {}, {"x-api-key": key}),  # 400: no formula
+        ("GET", "/players", {"clientId": "fvtt_nobody"}, None, {"x-api-key": key}),  # 404
+        ("GET", "/players", {}, None, {"x-api-key": "frk_wrong"}),  # 401
+        ("GET", "/players", {}, None, {}),  # 401: no key
+        ("POST", "/execute-js", {}, {"script": "1"}, {"x-api-key": key}),  # 403
+        ("POST", "/roll", {}, None, {"x-api-key": key, "content-type": "application/json"}),
+    ]
+    async with httpx.AsyncClient(base_url=relay.url) as http:
+        for method, path, query, body, headers in calls:
+            replies = []
+            for extra in ({}, {"origin": "http://browser.example"}):
+                reply = await http.request(
+                    method, path, params=query, json=body, headers={**headers, **extra}
+                )
+                echo_free = reply.json()
+                if isinstance(echo_free.get("echo"), dict):
+                    echo_free["echo"].pop("requestId")
+                    echo_free.pop("requestId")
+                replies.append(
+                    (reply.status_code, echo_free, reply.headers.get("X-Unknown-Parameters"))
+                )
+            assert replies[0] == replies[1], (method, path, replies)
+    await module.close()

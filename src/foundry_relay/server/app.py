@@ -10,16 +10,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..browser.engine import BrowserEngine
-from ..errors import BadRequest, RelayError, error_response_parts
+from ..errors import BadRequest, RelayError
 from ..headless import HeadlessService
 from ..settings import Settings
 from ..store import Store
+from .deps import error_response
 from .dispatch import ExactPaths
+from .fastpath import ForwardFastPath
 from .forward_routes import add_forwarded_routes
 from .hub import Hub
 from .openapi import install_openapi
@@ -30,11 +32,6 @@ from .session_routes import router as session_router
 from .state import RelayState
 
 log = logging.getLogger(__name__)
-
-
-def error_response(error: RelayError) -> Response:
-    status, body, headers = error_response_parts(error)
-    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -109,6 +106,8 @@ def create_app(
             "Retry-After",
         ],
     )
+    # Outermost of ours: forwarded calls without CORS skip the stack below (same code path).
+    app.add_middleware(ForwardFastPath)
     _install_error_handlers(app)
 
     app.include_router(relay_router)

@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 from fastapi import Request, Security
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 
-from ..errors import BadRequest, RelayError
+from ..errors import BadRequest, RelayError, error_response_parts
 from ..store import ApiKey
 from .state import RelayState
 
@@ -55,6 +55,12 @@ async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object")
     return body
+
+
+def error_response(error: RelayError) -> Response:
+    """The reply for any :class:`RelayError`: status, body and headers from the one table."""
+    status, body, headers = error_response_parts(error)
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def json_response(payload: Any, status: int = 200) -> Response:

@@ -174,34 +174,41 @@ def _reply(route: Route, reply: dict[str, Any], params: dict[str, Any]) -> Respo
     return json_response(reply)
 
 
+async def forward_request(request: Request, route: Route, key: ApiKey) -> Response:
+    """One forwarded call, authenticated as ``key``: the client first (404 before any check),
+    then the parameters, the guards, the module's reply (bytes for a file or image), and the
+    unknown parameters named. Shared by the declared route and the fast path."""
+    state = relay_state(request)
+    body = await _read_body(request, route, state.settings.ws_max_bytes)
+    query = dict(request.query_params)
+    client_id = body.get("clientId") or query.get("clientId")
+    if client_id is not None and not isinstance(client_id, str):
+        raise BadRequest("clientId must be a string")
+    assert state.router is not None
+    client_id = state.router.resolve_client(key.id, client_id)  # 404 before any check
+    params = parse_params(route, query, body, request.path_params)
+    _guard(route, key, body, params)
+    if route.upload and not (params.get("path") and params.get("filename")):
+        raise BadRequest("'path' and 'filename' are required")
+    reply = await state.router.forward(
+        key_id=key.id,
+        client_id=client_id,
+        route=route,
+        params=params,
+        timeout=route.timeout or state.settings.request_timeout,
+    )
+    response = _reply(route, reply, params)
+    unknown = unknown_params(route, query, body)
+    if unknown:
+        # percent-encoded: a header holds printable ASCII only
+        names = ",".join(quote(name, safe="") for name in unknown)
+        response.headers["X-Unknown-Parameters"] = names[:1000]
+    return response
+
+
 def _handler(route: Route) -> Callable[..., Awaitable[Response]]:
     async def handler(request: Request, key: ApiKey = Depends(require_key)) -> Response:
-        state = relay_state(request)
-        body = await _read_body(request, route, state.settings.ws_max_bytes)
-        query = dict(request.query_params)
-        client_id = body.get("clientId") or query.get("clientId")
-        if client_id is not None and not isinstance(client_id, str):
-            raise BadRequest("clientId must be a string")
-        assert state.router is not None
-        client_id = state.router.resolve_client(key.id, client_id)  # 404 before any check
-        params = parse_params(route, query, body, dict(request.path_params))
-        _guard(route, key, body, params)
-        if route.upload and not (params.get("path") and params.get("filename")):
-            raise BadRequest("'path' and 'filename' are required")
-        reply = await state.router.forward(
-            key_id=key.id,
-            client_id=client_id,
-            route=route,
-            params=params,
-            timeout=route.timeout or state.settings.request_timeout,
-        )
-        response = _reply(route, reply, params)
-        unknown = unknown_params(route, query, body)
-        if unknown:
-            # percent-encoded: a header holds printable ASCII only
-            names = ",".join(quote(name, safe="") for name in unknown)
-            response.headers["X-Unknown-Parameters"] = names[:1000]
-        return response
+        return await forward_request(request, route, key)
 
     handler.__name__ = "forward_" + route.ws_type.replace("-", "_")
     handler.__doc__ = route.summary
