@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing as mp
 import shutil
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +81,39 @@ def profiler(pid: int, seconds: float, out: str | None) -> subprocess.Popen[byte
     )
 
 
+@contextlib.contextmanager
+def bare_forwarder() -> Iterator[str]:
+    """``bare_forwarder.py`` (the round trip and nothing else) on a free port, with the same
+    module client connected to it: the floor that shows how close the relay runs to Python."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("bare_forwarder.py")), str(port)]
+    )
+    url = f"http://127.0.0.1:{port}"
+    module = None
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            time.sleep(0.05)
+        ready = mp.get_context("spawn").Event()
+        module = mp.get_context("spawn").Process(
+            target=module_process, args=(url.replace("http://", "ws://"), "-", ready), daemon=True
+        )
+        module.start()
+        if not ready.wait(30):
+            raise RuntimeError("the module did not connect to the bare forwarder")
+        yield url
+    finally:
+        if module is not None:
+            module.terminate()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main(seconds: float, concurrency: int, rate: float, profile: str | None = None) -> None:
     with relay_process() as relay:
         ctx = mp.get_context("spawn")
@@ -124,6 +160,11 @@ def main(seconds: float, concurrency: int, rate: float, profile: str | None = No
             floor_rps, floor_pct, _ = run_wrk(
                 relay.url, "/api/status", seconds=seconds, connections=concurrency
             )
+            with bare_forwarder() as bare_url:
+                bare_rps, bare_pct, _ = run_wrk(
+                    bare_url, "/world-info", seconds=seconds, connections=concurrency
+                )
+            bare_text = f"p50 {bare_pct['50'] * 1000:.1f} ms  p99 {bare_pct['99'] * 1000:.1f} ms"
             closed = f"p50 {pct['50'] * 1000:.1f} ms  p99 {pct['99'] * 1000:.1f} ms"
             floor_text = f"p50 {floor_pct['50'] * 1000:.1f} ms  p99 {floor_pct['99'] * 1000:.1f} ms"
         else:
@@ -133,6 +174,11 @@ def main(seconds: float, concurrency: int, rate: float, profile: str | None = No
                 Load(relay.url, "GET", "/api/status", concurrency=concurrency, seconds=seconds)
             )
             closed, floor_text = fmt(summary(lat)), fmt(summary(floor_lat))
+            with bare_forwarder() as bare_url:
+                bare_lat, bare_rps, _ = run(
+                    Load(bare_url, "GET", "/world-info", concurrency=concurrency, seconds=seconds)
+                )
+            bare_text = fmt(summary(bare_lat))
         if spy is not None:
             spy.wait(timeout=seconds + 60)
         paced_lat, paced_errors = run_paced(
@@ -150,6 +196,8 @@ def main(seconds: float, concurrency: int, rate: float, profile: str | None = No
     print(f"closed loop  : {rps:8.0f} req/s  {closed}  non-2xx {errors}")
     print(f"floor        : {floor_rps:8.0f} req/s  {floor_text}  (GET /api/status)")
     print(f"ratio throughput forwarded/floor: {rps / floor_rps:.2f}")
+    print(f"bare forwarder: {bare_rps:8.0f} req/s  {bare_text}  (the round trip alone, no auth)")
+    print(f"ratio throughput forwarded/bare forwarder: {rps / bare_rps:.2f} (target >= 0.8)")
     paced_stats = summary(paced_lat)
     print(f"at {rate:g} req/s : {paced_rps:8.0f} req/s  {fmt(paced_stats)}  errors {paced_errors}")
     print(f"floor at {rate:g}  : {fmt(summary(paced_floor_lat))}  (GET /api/status, same pacing)")
