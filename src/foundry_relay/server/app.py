@@ -21,7 +21,6 @@ from ..settings import Settings
 from ..store import Store
 from .deps import error_response
 from .dispatch import ExactPaths
-from .fastpath import ForwardFastPath
 from .forward_routes import add_forwarded_routes
 from .hub import Hub
 from .openapi import install_openapi
@@ -69,7 +68,12 @@ def create_app(
         own_store = store is None
         the_store = store or Store(settings.db_path)
         state = RelayState(settings=settings, store=the_store, hub=Hub(instance_id=""))
-        state.hub = Hub(instance_id=state.instance_id, is_token_active=the_store.is_token_active)
+        # Forwarding checks the client's token right after the same request's key lookup,
+        # which has just read the store's change stamp: no second read.
+        state.hub = Hub(
+            instance_id=state.instance_id,
+            is_token_active=lambda token_id: the_store.is_token_active(token_id, refresh=False),
+        )
         state.router = state.hub
         app.state.relay = state
         if settings.allow_headless:
@@ -106,8 +110,6 @@ def create_app(
             "Retry-After",
         ],
     )
-    # Outermost of ours: forwarded calls without CORS skip the stack below (same code path).
-    app.add_middleware(ForwardFastPath)
     _install_error_handlers(app)
 
     app.include_router(relay_router)

@@ -1,15 +1,18 @@
 """The forwarded routes' fast path: a request for a route of the table without path
-parameters, from a non-browser client (no ``Origin``: no CORS to apply), is served here, before
-FastAPI's middleware stack and dependency injection; it runs the same code as the declared route
-(:func:`~foundry_relay.server.forward_routes.forward_request`, the same authentication and the same
-error table), so the result is the same, only cheaper. Everything else goes on to the app."""
+parameters, from a non-browser client (no ``Origin``: no CORS to apply), is served here, around
+the FastAPI app, before its middleware stack and dependency injection. It runs the same code as
+the declared route (:func:`~foundry_relay.server.forward_routes.forward_request`, the same
+authentication, the same error table), so the result is the same, only cheaper. Everything else
+goes on to the app."""
 
 from __future__ import annotations
 
 import logging
 
+from fastapi import FastAPI
+from starlette.datastructures import State
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ..core.forwarding import Route
 from ..core.routes import ROUTES
@@ -22,9 +25,16 @@ log = logging.getLogger(__name__)
 
 
 class ForwardFastPath:
-    def __init__(self, app: ASGIApp, routes: tuple[Route, ...] = ROUTES) -> None:
+    """The ASGI app the server runs: wraps the relay's FastAPI app."""
+
+    def __init__(self, app: FastAPI, routes: tuple[Route, ...] = ROUTES) -> None:
         self.app = app
         self.table = {(r.method, r.path): r for r in routes if "{" not in r.path}
+
+    @property
+    def state(self) -> State:
+        """The app's state (``state.relay``), as on the app itself."""
+        return self.app.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -35,8 +45,9 @@ class ForwardFastPath:
         await self.app(scope, receive, send)
 
     async def serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self.app  # as Starlette sets it for the app's own routes
         request = Request(scope, receive)
-        state: RelayState = scope["app"].state.relay
+        state: RelayState = self.app.state.relay
         try:
             key = state.authenticate(request.headers.get("x-api-key"))
             response = await forward_request(request, route, key)

@@ -19,6 +19,7 @@ from ..browser.engine import BrowserEngine
 from ..logsetup import install_redaction
 from ..settings import Settings
 from .app import create_app
+from .fastpath import ForwardFastPath
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ async def run_relay(
 
     ping = settings.websocket_ping_interval_ms / 1000 or None
     async with serve_app(
-        app,
+        ForwardFastPath(app),  # forwarded calls skip the framework's stack (same code path)
         host=settings.host,
         port=settings.port,
         ws_max_size=settings.ws_max_bytes,

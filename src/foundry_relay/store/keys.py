@@ -139,9 +139,12 @@ class KeysAndTokens(SqliteBase):
                 return token, token.key_id
         return None
 
-    def is_token_active(self, token_id: str) -> bool:
-        """Checked on every forwarded request; cached like key lookups until the file changes."""
-        self._refresh_cache()
+    def is_token_active(self, token_id: str, *, refresh: bool = True) -> bool:
+        """Checked on every forwarded request; cached like key lookups until the file changes.
+        ``refresh=False``: the caller has just looked the file's change stamp up (the same
+        request's key check), so it is not read twice."""
+        if refresh:
+            self._refresh_cache()
         cached = self._token_cache.get(token_id)
         if cached is not None:
             return cached
