@@ -160,7 +160,13 @@ RelayFactory = Callable[..., contextlib.AbstractAsyncContextManager[RelayHandle]
 
 
 # Settings a relay's browser depends on: a relay given any of them launches its own browser.
-ENGINE_SETTINGS = {"chrome_path", "chrome_args", "headless_spare_context", "headless_prewarm"}
+ENGINE_SETTINGS = {
+    "chrome_path",
+    "chrome_args",
+    "headless_spare_context",
+    "headless_prewarm",
+    "headless_idle_release",
+}
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")

@@ -206,6 +206,9 @@ def serve(
             "--headless-spare-context/--no-headless-spare-context", help="HEADLESS_SPARE_CONTEXT"
         ),
     ] = None,
+    headless_idle_release: Annotated[
+        float | None, typer.Option(help="HEADLESS_IDLE_RELEASE (seconds; 0 = never)")
+    ] = None,
     client_grace_seconds: Annotated[float | None, typer.Option(help="CLIENT_GRACE_SECONDS")] = None,
     navigation_timeout: Annotated[float | None, typer.Option(help="NAVIGATION_TIMEOUT")] = None,
     world_launch_timeout: Annotated[float | None, typer.Option(help="WORLD_LAUNCH_TIMEOUT")] = None,

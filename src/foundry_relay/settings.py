@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     headless_canvas: bool = False
     # Keep one fresh browser context ready for the next start (~20 MB; saves its creation).
     headless_spare_context: bool = True
+    # Close the browser (and its spare context and driver) after this many seconds without a
+    # session; the next start launches it again (a cold start). 0 = keep it forever.
+    headless_idle_release: float = Field(300, ge=0)
     client_grace_seconds: float = Field(30, ge=0)
     handshake_ttl_seconds: float = Field(300, gt=0)
     handshake_max_pending: int = Field(10, ge=0)

@@ -318,6 +318,13 @@ class BrowserEngine:
                 "could not watch the page's navigations", code="BROWSER_FAILED", stage="browser"
             ) from exc
 
+    async def release(self) -> None:
+        """Close the browser, its spare context and the driver while idle; the next session
+        starts them again (``ensure_browser``)."""
+        async with self._lock:
+            await self.stop()
+            self._stopping = False
+
     async def stop(self) -> None:
         self._stopping = True
         if self._spare_task is not None:

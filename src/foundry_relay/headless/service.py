@@ -88,6 +88,7 @@ class HeadlessService:
         self.pairing = PairingStep(state, self.timeouts, lambda: list(self.live.values()))
         self.launcher = Launcher(self)
         self._sweeper: asyncio.Task[None] | None = None
+        self._idle: asyncio.TimerHandle | None = None  # closes the browser when nothing runs
         self._background: set[asyncio.Task[Any]] = set()
         self._stopping = False
         state.hub.hooks = self
@@ -115,6 +116,8 @@ class HeadlessService:
         )
         if self._sweeper is not None:
             self._sweeper.cancel()
+        if self._idle is not None:
+            self._idle.cancel()
         if self._own_engine:
             await self.engine.stop()
         else:
@@ -179,6 +182,8 @@ class HeadlessService:
         if self._stopping:
             raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
         self.rate.hit(key.id, time.monotonic())
+        if self._idle is not None:
+            self._idle.cancel()
         hs = self.handshakes.consume(request.handshake_token, key.id, time.time())
         credentials = open_envelope(hs, request.encrypted_password)
         session = self.sessions.reserve(
@@ -203,6 +208,7 @@ class HeadlessService:
         finally:
             live.launch = None
             self._trim_kept_logs()
+            self._when_idle()
         return live.id, client_id
 
     def _trim_kept_logs(self) -> None:
@@ -271,6 +277,30 @@ class HeadlessService:
         log.info("session %s ended: %s", live.id, reason)
         self._trim_kept_logs()
         live.done.set()
+        self._when_idle()
+
+    # -- idle -----------------------------------------------------------------------------------
+
+    def _when_idle(self) -> None:
+        """With no session running or launching, close the browser after the quiet period
+        (``HEADLESS_IDLE_RELEASE``); a borrowed engine is never closed."""
+        delay = self.settings.headless_idle_release
+        if not self._own_engine or delay <= 0 or self._stopping or self._unfinished():
+            return
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(
+            delay, lambda: self._spawn(self._release_if_idle())
+        )
+
+    async def _release_if_idle(self) -> None:
+        if self._stopping or self._unfinished() or self.engine.browser_pid is None:
+            return
+        await self.engine.release()
+        log.info(
+            "browser closed after %g s without a session (the next start launches it)",
+            self.settings.headless_idle_release,
+        )
 
     # -- timers ---------------------------------------------------------------------------------
 
