@@ -252,6 +252,10 @@ def serve(
     ] = None,
     log_format: Annotated[str | None, typer.Option(help="LOG_FORMAT (text|json)")] = None,
     event_loop: Annotated[str | None, typer.Option(help="EVENT_LOOP (auto|uvloop|asyncio)")] = None,
+    ws_compression: Annotated[
+        bool | None,
+        typer.Option("--ws-compression/--no-ws-compression", help="WS_COMPRESSION"),
+    ] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""
     settings = settings_from(**{k: v for k, v in locals().items()})

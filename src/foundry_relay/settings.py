@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # The event loop of `foundry-relay serve`: uvloop where installed (uvicorn[standard]).
     event_loop: Literal["auto", "uvloop", "asyncio"] = "auto"
+    # permessage-deflate on the module socket: less traffic for big replies (images), more CPU
+    # per frame; off suits a relay next to its Foundry servers.
+    ws_compression: bool = True
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod

@@ -2,8 +2,8 @@
 parameters, from a non-browser client (no ``Origin``: no CORS to apply), is served here, around
 the FastAPI app, before its middleware stack and dependency injection. It runs the same code as
 the declared route (:func:`~foundry_relay.server.forward_routes.forward_request`, the same
-authentication, the same error table), so the result is the same, only cheaper. Everything else
-goes on to the app."""
+authentication, the same error table), so the result is the same, only cheaper. The module
+socket (``/relay``) is handed to its endpoint here too. Everything else goes on to the app."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from fastapi import FastAPI
 from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from ..core.forwarding import Route
 from ..core.routes import ROUTES
 from ..errors import RelayError
 from .deps import error_response
 from .forward_routes import forward_request
+from .relay_ws import MODULE_SOCKET_PATHS, relay_endpoint
 from .state import RelayState
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,11 @@ class ForwardFastPath:
             if route is not None and not any(name == b"origin" for name, _ in scope["headers"]):
                 await self.serve(route, scope, receive, send)
                 return
+        elif scope["type"] == "websocket" and scope["path"] in MODULE_SOCKET_PATHS:
+            # The module socket: every frame both ways would pass the stack's wrappers.
+            scope["app"] = self.app
+            await relay_endpoint(WebSocket(scope, receive, send))
+            return
         await self.app(scope, receive, send)
 
     async def serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:

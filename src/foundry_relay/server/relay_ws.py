@@ -110,6 +110,9 @@ async def _authenticate(ws: WebSocket, state: RelayState, client_id: str) -> Aut
     return Authenticated(key_id, record.id, record.session_id)
 
 
+MODULE_SOCKET_PATHS = ("/relay", "/relay/")
+
+
 async def relay_endpoint(ws: WebSocket) -> None:
     state: RelayState = ws.app.state.relay
     client_id = ws.query_params.get("id", "").strip()

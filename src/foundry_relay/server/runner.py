@@ -57,6 +57,7 @@ async def serve_app(
     on_bound: Any = None,
     before_stop: Any = None,
     access_log: bool = False,
+    ws_compression: bool = True,
 ) -> AsyncIterator[Running]:
     """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts,
     ``await before_stop()`` before the server drops its connections."""
@@ -69,6 +70,7 @@ async def serve_app(
         access_log=access_log,
         lifespan="on",
         ws_max_size=ws_max_size,
+        ws_per_message_deflate=ws_compression,
         ws_ping_interval=ws_ping_interval,
         ws_ping_timeout=ws_ping_interval,
         timeout_graceful_shutdown=5,
@@ -126,5 +128,6 @@ async def run_relay(
         # uvicorn closes every connection with its own code.
         before_stop=lambda: app.state.relay.shutdown(),
         access_log=settings.access_log,
+        ws_compression=settings.ws_compression,
     ) as running:
         yield running
