@@ -8,7 +8,6 @@ from typing import Any, cast
 
 import httpx
 
-from ._async_routes import AsyncRoutes
 from .common import (
     ClientList,
     Handshake,
@@ -25,6 +24,7 @@ from .common import (
     start_request,
     transport_error,
 )
+from .routes.async_all import AsyncRoutes
 
 
 class AsyncRelayClient(AsyncRoutes):

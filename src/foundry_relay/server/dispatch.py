@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 
@@ -40,4 +40,5 @@ class ExactPaths(BaseRoute):
         await route.handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
-        raise NotImplementedError  # never named: the declared routes are
+        # Not a named route itself: names resolve to the declared routes behind it.
+        raise NoMatchFound(name, path_params)
