@@ -256,10 +256,17 @@ def serve(
         bool | None,
         typer.Option("--ws-compression/--no-ws-compression", help="WS_COMPRESSION"),
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="WORKERS: processes serving the port (1-64)")
+    ] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""
     settings = settings_from(**{k: v for k, v in locals().items()})
     configure(settings.log_level, settings.log_format, access_log=settings.access_log)
+    if settings.workers > 1:
+        from .server.workers import serve_workers
+
+        raise typer.Exit(serve_workers(settings))
     try:
         run_loop(_serve(settings), settings.event_loop)
     except RelayError as exc:

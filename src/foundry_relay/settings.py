@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     # permessage-deflate on the module socket: less traffic for big replies (images), more CPU
     # per frame; off suits a relay next to its Foundry servers.
     ws_compression: bool = True
+    # Processes serving the port (serve --workers N): the primary holds sessions and the browser,
+    # every worker forwards requests and holds module sockets (docs: README "Several workers").
+    workers: int = Field(1, ge=1, le=64)
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod

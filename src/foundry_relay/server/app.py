@@ -19,6 +19,7 @@ from ..errors import BadRequest, RelayError
 from ..headless import HeadlessService
 from ..settings import Settings
 from ..store import Store
+from .cluster import Cluster, ClusterSpec
 from .deps import error_response
 from .dispatch import ExactPaths
 from .forward_routes import add_forwarded_routes
@@ -59,24 +60,37 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app(
-    settings: Settings, *, store: Store | None = None, engine: BrowserEngine | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    engine: BrowserEngine | None = None,
+    cluster: ClusterSpec | None = None,
 ) -> FastAPI:
-    """Build the relay app. Resources (store, hub, browser) live in its lifespan."""
+    """Build the relay app. Resources (store, hub, browser) live in its lifespan; ``cluster``:
+    this process is one worker of several (``serve --workers N``)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_store = store is None
         the_store = store or Store(settings.db_path)
         state = RelayState(settings=settings, store=the_store, hub=Hub(instance_id=""))
+        peers = None
+        if cluster is not None:
+            state.instance_id = f"{cluster.name}-w{cluster.index}"
+            peers = Cluster(state, cluster)
         # Forwarding checks the client's token right after the same request's key lookup,
         # which has just read the store's change stamp: no second read.
         state.hub = Hub(
             instance_id=state.instance_id,
+            registry=peers.registry if peers is not None else None,
             is_token_active=lambda token_id: the_store.is_token_active(token_id, refresh=False),
         )
+        state.hub.cluster = peers
         state.router = state.hub
         app.state.relay = state
-        if settings.allow_headless:
+        if peers is not None:
+            await peers.start()
+        if settings.allow_headless and (cluster is None or cluster.primary):
             state.headless = HeadlessService(state, engine=engine)
             await state.headless.open()
         # Everything loaded so far lives as long as the process: keep it out of the cyclic
@@ -88,6 +102,8 @@ def create_app(
             yield
         finally:
             await state.shutdown()
+            if peers is not None:
+                await peers.close()
             if own_store:
                 the_store.close()
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketState
@@ -18,6 +18,9 @@ from starlette.websockets import WebSocket, WebSocketState
 from ..core.clients import ClientEntry, ClientRegistry, InProcessClientRegistry
 from ..core.forwarding import Correlator, Pending, Route, build_frame, new_request_id
 from ..errors import WS_CLOSE, BadRequest, ForwardingError, NotFound, RelayError
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,7 @@ class Hub:
         self.registry: ClientRegistry = registry or InProcessClientRegistry()
         self.correlator = Correlator()
         self.hooks: SessionHooks | None = None
+        self.cluster: Cluster | None = None  # the other workers (serve --workers N)
         self._is_token_active = is_token_active
         self._auth_waiters: dict[str, asyncio.Future[ClientEntry]] = {}
 
@@ -105,14 +109,16 @@ class Hub:
         if outcome == "taken":
             log.warning("client %s refused: clientId held by another API key", entry.client_id)
             return False
+        if self.cluster is not None and not await self.cluster.claim(entry):
+            self.registry.unregister(entry.client_id, entry.connection)
+            return False
         if outcome == "replaced" and old is not None:
             log.info("client %s reconnected; replacing its old socket", entry.client_id)
             old_conn = old.connection
-            assert isinstance(old_conn, Connection)
             self.correlator.fail_connection(
                 old_conn, ForwardingError("the client reconnected", code="CLIENT_GONE")
             )
-            await old_conn.close("replaced")
+            await old_conn.close("replaced")  # type: ignore[attr-defined]
         log.info("client %s connected (key %s)", entry.client_id, entry.key_id)
         return True
 
@@ -124,19 +130,25 @@ class Hub:
                 waiter.set_result(entry)
         if self.hooks is not None:
             self.hooks.client_authenticated(entry)
+        if self.cluster is not None and isinstance(entry.connection, Connection):
+            self.cluster.ready(entry)
 
     def unregister(self, entry: ClientEntry) -> None:
+        """Forget a client: its socket here, or (in a cluster) one another worker held."""
         conn = entry.connection
-        assert isinstance(conn, Connection)
-        conn.closed = True
         removed = self.registry.unregister(entry.client_id, conn)
-        failed = self.correlator.fail_connection(
-            conn, ForwardingError("the client disconnected", code="CLIENT_GONE")
-        )
+        failed = 0
+        if isinstance(conn, Connection):
+            conn.closed = True
+            failed = self.correlator.fail_connection(
+                conn, ForwardingError("the client disconnected", code="CLIENT_GONE")
+            )
         if removed is not None:
             log.info("client %s disconnected (%d request(s) failed)", entry.client_id, failed)
             if self.hooks is not None:
                 self.hooks.client_gone(removed)
+            if self.cluster is not None and isinstance(conn, Connection):
+                self.cluster.gone(removed)
 
     def wait_for_token(self, token_id: str) -> asyncio.Future[ClientEntry]:
         """A future resolved when a socket authenticates with connection token ``token_id``."""
@@ -160,7 +172,7 @@ class Hub:
         if client_id:
             entry = self.registry.get(client_id)
             if entry is None or entry.key_id != key_id:
-                if self.hooks is not None and self.hooks.gone_session_client(key_id, client_id):
+                if self._in_grace(key_id, client_id):
                     raise ForwardingError(
                         "the session's client is disconnected; waiting for it to reconnect",
                         code="CLIENT_GONE",
@@ -177,6 +189,11 @@ class Hub:
             )
         return clients[0]
 
+    def _in_grace(self, key_id: str, client_id: str) -> bool:
+        if self.hooks is not None and self.hooks.gone_session_client(key_id, client_id):
+            return True
+        return self.cluster is not None and self.cluster.in_grace(key_id, client_id)
+
     def resolve_client(self, key_id: str, client_id: str | None) -> str:
         """The clientId a request of ``key_id`` goes to (404/503/400 as :meth:`pick_client`)."""
         return self.pick_client(key_id, client_id).client_id
@@ -189,11 +206,16 @@ class Hub:
         route: Route,
         params: dict[str, Any],
         timeout: float,
+        local_only: bool = False,
     ) -> dict[str, Any]:
-        """Send one request frame to the chosen client and wait for its reply."""
+        """Send one request frame to the chosen client and wait for its reply (in a cluster,
+        through the worker holding it; ``local_only``: a socket of this worker or none)."""
         entry = self.pick_client(key_id, client_id)
         conn = entry.connection
-        assert isinstance(conn, Connection)
+        if not isinstance(conn, Connection):
+            if local_only:
+                raise ForwardingError("the client disconnected", code="CLIENT_GONE")
+            return await conn.forward(key_id, entry.client_id, route, params, timeout)  # type: ignore[attr-defined,no-any-return]
         if entry.token_id is not None and self._is_token_active is not None:
             if not self._is_token_active(entry.token_id):
                 self.unregister(entry)
@@ -208,8 +230,7 @@ class Hub:
         self.correlator.add(
             Pending(request_id, entry.client_id, conn, route.ws_type, _FutureWaiter(future))
         )
-        if self.hooks is not None:
-            self.hooks.client_touched(entry)
+        self._touch(entry)
         try:
             async with asyncio.timeout(timeout):  # the send too: a client that never reads
                 await conn.send(data)
@@ -220,15 +241,20 @@ class Hub:
             ) from exc
         finally:
             self.correlator.discard(request_id)
-            if self.hooks is not None:
-                self.hooks.client_touched(entry)
+            self._touch(entry)
+
+    def _touch(self, entry: ClientEntry) -> None:
+        if self.hooks is not None:
+            self.hooks.client_touched(entry)
+        if self.cluster is not None:
+            self.cluster.touched(entry)
 
     async def close_all(self, reason_key: str) -> None:
         self.correlator.fail_all(ForwardingError("the relay is shutting down", code="CLIENT_GONE"))
         for entry in self.registry.all():
             conn = entry.connection
-            assert isinstance(conn, Connection)
-            await conn.close(reason_key)
+            if isinstance(conn, Connection):  # another worker's clients are its own
+                await conn.close(reason_key)
 
 
 RouteHandler = Callable[..., Awaitable[Any]]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -19,7 +20,9 @@ from ..browser.engine import BrowserEngine
 from ..logsetup import install_redaction
 from ..settings import Settings
 from .app import create_app
+from .cluster import ClusterSpec
 from .fastpath import ForwardFastPath
+from .front import PeerAddress, WorkerFront, primary_http_path
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,8 @@ class Running:
 def _bound_port(server: uvicorn.Server) -> int:
     for srv in server.servers:
         for sock in srv.sockets:
-            return int(sock.getsockname()[1])
+            name = sock.getsockname()
+            return int(name[1]) if isinstance(name, tuple) else 0  # 0: a Unix socket
     raise RuntimeError("the server has no listening socket")
 
 
@@ -58,17 +62,23 @@ async def serve_app(
     before_stop: Any = None,
     access_log: bool = False,
     ws_compression: bool = True,
+    sockets: list[socket.socket] | None = None,
+    uds: str | None = None,
+    lifespan: Literal["on", "off"] = "on",
 ) -> AsyncIterator[Running]:
     """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts,
-    ``await before_stop()`` before the server drops its connections."""
+    ``await before_stop()`` before the server drops its connections. ``sockets``: listening
+    sockets to serve (shared by several workers) instead of binding ``host:port``; ``uds``: a
+    Unix socket path instead."""
     install_redaction()
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
+        uds=uds,
         log_config=None,
         access_log=access_log,
-        lifespan="on",
+        lifespan=lifespan,
         ws_max_size=ws_max_size,
         ws_per_message_deflate=ws_compression,
         ws_ping_interval=ws_ping_interval,
@@ -80,7 +90,7 @@ async def serve_app(
         # The caller owns SIGINT/SIGTERM (the CLI stops the relay in order); uvicorn must not
         # capture them and re-raise them after its own shutdown.
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-    task = asyncio.create_task(server.serve(), name=f"uvicorn-{host}:{port}")
+    task = asyncio.create_task(server.serve(sockets=sockets), name=f"uvicorn-{host}:{port}")
     while not server.started:
         if task.done():
             try:
@@ -107,27 +117,51 @@ async def serve_app(
 
 @contextlib.asynccontextmanager
 async def run_relay(
-    settings: Settings, *, engine: BrowserEngine | None = None
+    settings: Settings,
+    *,
+    engine: BrowserEngine | None = None,
+    cluster: ClusterSpec | None = None,
+    sockets: list[socket.socket] | None = None,
 ) -> AsyncIterator[Running]:
     """Start the relay described by ``settings`` (port 0 allowed); ``engine``: a browser engine
-    to borrow instead of launching one of its own."""
-    app = create_app(settings, engine=engine)
+    to borrow instead of launching one of its own; ``cluster``: as one worker of several
+    (serving ``sockets`` when given; the primary also listens on its private Unix socket)."""
+    app = create_app(settings, engine=engine, cluster=cluster)
+    fast = ForwardFastPath(app)  # forwarded calls skip the framework's stack (same code path)
+    top: Any = fast
+    if cluster is not None and not cluster.primary:
+        top = WorkerFront(fast, cluster.run_dir)
 
     def bound(url: str) -> None:
         app.state.relay.bound_url = url.replace("://0.0.0.0:", "://127.0.0.1:")
 
     ping = settings.websocket_ping_interval_ms / 1000 or None
-    async with serve_app(
-        ForwardFastPath(app),  # forwarded calls skip the framework's stack (same code path)
-        host=settings.host,
-        port=settings.port,
-        ws_max_size=settings.ws_max_bytes,
-        ws_ping_interval=ping,
-        on_bound=bound,
-        # Module sockets close with 1001 "Relay shutting down" (and sessions end) before
-        # uvicorn closes every connection with its own code.
-        before_stop=lambda: app.state.relay.shutdown(),
-        access_log=settings.access_log,
-        ws_compression=settings.ws_compression,
-    ) as running:
+    async with contextlib.AsyncExitStack() as stack:
+        running = await stack.enter_async_context(
+            serve_app(
+                top,
+                sockets=sockets,
+                host=settings.host,
+                port=settings.port,
+                ws_max_size=settings.ws_max_bytes,
+                ws_ping_interval=ping,
+                on_bound=bound,
+                # Module sockets close with 1001 "Relay shutting down" (and sessions end) before
+                # uvicorn closes every connection with its own code.
+                before_stop=lambda: app.state.relay.shutdown(),
+                access_log=settings.access_log,
+                ws_compression=settings.ws_compression,
+            )
+        )
+        if cluster is not None and cluster.primary:  # what the other workers pass on
+            await stack.enter_async_context(
+                serve_app(
+                    PeerAddress(fast),
+                    uds=str(primary_http_path(cluster.run_dir)),
+                    lifespan="off",
+                    ws_max_size=settings.ws_max_bytes,
+                    ws_ping_interval=ping,
+                    access_log=settings.access_log,
+                )
+            )
         yield running

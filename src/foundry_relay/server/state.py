@@ -13,7 +13,7 @@ from ..core.forwarding import RequestRouter
 from ..core.pairing import to_ws_url
 from ..settings import Settings
 from ..store import ApiKey, Store
-from .hub import Hub
+from .hub import Connection, Hub
 
 if TYPE_CHECKING:
     from ..headless import HeadlessService
@@ -46,6 +46,8 @@ class RelayState:
         """Close (1008) every module socket whose token or key is no longer active."""
         closed = 0
         for entry in self.hub.registry.all():
+            if not isinstance(entry.connection, Connection):
+                continue  # another worker's client: that worker checks it
             if entry.token_id is not None:
                 active = self.store.is_token_active(entry.token_id)
             else:

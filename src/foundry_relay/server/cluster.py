@@ -1,0 +1,414 @@
+"""Several worker processes as one relay (``serve --workers N``, SPEC 11 within one machine).
+
+Every worker accepts HTTP and module sockets on the shared port. A module socket stays with the
+worker that accepted it; the **primary** (worker 0) keeps the directory of every worker's clients
+and decides who may hold a clientId, the others keep a copy. A forwarded request for a client
+held elsewhere goes over the :class:`~foundry_relay.server.peers.PeerLink` to its worker, which
+forwards it as its own (same timeouts, same errors). Sessions, handshakes, pairing and the
+browser live in the primary; the other workers pass those requests to it
+(:mod:`foundry_relay.server.front`). The hub sees all of this through the client registry
+interface and :class:`RemoteClient` connections: routes and core are unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.clients import ClientEntry, InProcessClientRegistry, RegisterOutcome
+from ..core.forwarding import Route
+from ..core.routes import ROUTES
+from ..errors import STATUS, ForwardingError, RelayError
+from .peers import PeerGone, PeerLink
+
+if TYPE_CHECKING:
+    from .hub import Hub
+    from .state import RelayState
+
+log = logging.getLogger(__name__)
+
+ROUTES_BY_KEY = {(r.method, r.path): r for r in ROUTES}
+CONTROL_TIMEOUT = 10.0  # a claim or snapshot from the primary
+TOUCH_EVERY = 1.0  # activity of a session's client reported to the primary at most this often
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Where a worker sits in the cluster."""
+
+    index: int
+    count: int
+    run_dir: Path
+    name: str = "relay"  # the relay's instance id; each worker's is ``<name>-w<index>``
+
+    @property
+    def primary(self) -> bool:
+        return self.index == 0
+
+
+class RemoteClient:
+    """The connection of a client another worker holds: the hub's sends go over the link."""
+
+    def __init__(self, cluster: Cluster, worker: int, link_id: str) -> None:
+        self.cluster = cluster
+        self.worker = worker
+        self.link_id = link_id
+        self.closed = False
+
+    async def close(self, reason_key: str) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.cluster.link.tell(
+                self.worker, {"op": "drop", "link": self.link_id, "reason": reason_key}
+            )
+
+    async def forward(
+        self, key_id: str, client_id: str, route: Route, params: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        message = {
+            "op": "forward",
+            "key": key_id,
+            "client": client_id,
+            "route": [route.method, route.path],
+            "params": params,
+            "timeout": timeout,
+        }
+        try:
+            answer = await self.cluster.link.request(self.worker, message, timeout + 2)
+        except PeerGone as exc:
+            raise ForwardingError("the client's worker went away", code="CLIENT_GONE") from exc
+        except TimeoutError as exc:
+            raise RelayError(
+                f"the client did not answer within {timeout:g} s", code="REQUEST_TIMEOUT"
+            ) from exc
+        error = answer.get("error")
+        if error is not None:
+            raise _error(error)
+        reply = answer.get("reply")
+        return reply if isinstance(reply, dict) else {}
+
+
+def _error_json(exc: RelayError) -> dict[str, Any]:
+    return {"code": exc.code, "message": exc.message, "extra": exc.extra}
+
+
+def _error(data: dict[str, Any]) -> RelayError:
+    code = data.get("code")
+    return RelayError(
+        str(data.get("message", "error")),
+        code=code if code in STATUS else "INTERNAL",
+        **(data.get("extra") or {}),
+    )
+
+
+def link_id(index: int, entry: ClientEntry) -> str:
+    """Names one socket of one worker (a reconnect under the same clientId is another)."""
+    return f"{index}:{id(entry.connection):x}:{entry.connected_since!r}"
+
+
+class DirectoryRegistry:
+    """The client registry of a worker: its own sockets and those the others hold. The
+    primary's copy is the authority on who holds a clientId; another worker's is a replica."""
+
+    def __init__(self, *, authoritative: bool) -> None:
+        self.authoritative = authoritative
+        self.local = InProcessClientRegistry()
+        self.remote: dict[str, ClientEntry] = {}
+
+    def register(self, entry: ClientEntry) -> tuple[RegisterOutcome, ClientEntry | None]:
+        old = self.remote.get(entry.client_id) if self.authoritative else None
+        if old is not None:
+            if old.key_id != entry.key_id:
+                return "taken", old
+            del self.remote[entry.client_id]
+            self.local.register(entry)
+            return "replaced", old
+        return self.local.register(entry)
+
+    def unregister(self, client_id: str, connection: object) -> ClientEntry | None:
+        if isinstance(connection, RemoteClient):
+            entry = self.remote.get(client_id)
+            if entry is None or entry.connection is not connection:
+                return None
+            return self.remote.pop(client_id)
+        return self.local.unregister(client_id, connection)
+
+    def get(self, client_id: str) -> ClientEntry | None:
+        return self.local.get(client_id) or self.remote.get(client_id)
+
+    def for_key(self, key_id: str) -> list[ClientEntry]:
+        mine = self.local.for_key(key_id)
+        held = {e.client_id for e in mine}
+        others = [e for e in self.remote.values() if e.key_id == key_id]
+        return mine + [e for e in others if e.client_id not in held]
+
+    def all(self) -> list[ClientEntry]:
+        held = {e.client_id for e in self.local.all()}
+        return self.local.all() + [e for e in self.remote.values() if e.client_id not in held]
+
+    def remote_by_link(self, link: str) -> ClientEntry | None:
+        for entry in self.remote.values():
+            if isinstance(entry.connection, RemoteClient) and entry.connection.link_id == link:
+                return entry
+        return None
+
+
+class Cluster:
+    """One worker's part in the cluster: the directory messages and remote forwarding."""
+
+    def __init__(self, state: RelayState, spec: ClusterSpec) -> None:
+        self.state = state
+        self.spec = spec
+        self.registry = DirectoryRegistry(authoritative=spec.primary)
+        self.link = PeerLink(
+            index=spec.index,
+            count=spec.count,
+            run_dir=spec.run_dir,
+            handler=self._handle,
+            on_peer_lost=self._peer_lost,
+        )
+        self._grace: dict[str, float] = {}  # dropped session clients (replica): clientId → since
+        self._touched: dict[str, float] = {}
+        self._leaving: set[int] = set()  # workers that said goodbye
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def hub(self) -> Hub:
+        return self.state.hub
+
+    async def start(self) -> None:
+        await self.link.start()
+        if not self.spec.primary:
+            answer = await self.link.request(0, {"op": "snapshot"}, CONTROL_TIMEOUT)
+            for data in answer.get("clients", []):
+                self._add_remote(data)
+
+    async def close(self) -> None:
+        """Leave the cluster: the peers hear it first (no alarm about a lost worker)."""
+        await self.link.broadcast({"op": "bye"})
+        await self.link.close()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- entries on the wire -------------------------------------------------------------------
+
+    def _entry_json(self, entry: ClientEntry) -> dict[str, Any]:
+        conn = entry.connection
+        if isinstance(conn, RemoteClient):
+            worker, link = conn.worker, conn.link_id
+        else:
+            worker, link = self.spec.index, link_id(self.spec.index, entry)
+        return {
+            "client": entry.client_id,
+            "key": entry.key_id,
+            "worker": worker,
+            "link": link,
+            "instance": entry.instance_id,
+            "metadata": entry.metadata,
+            "publicUrl": entry.public_url,
+            "token": entry.token_id,
+            "session": entry.session_id,
+            "since": entry.connected_since,
+            "seen": entry.last_seen,
+        }
+
+    def _add_remote(self, data: dict[str, Any]) -> ClientEntry:
+        entry = ClientEntry(
+            client_id=data["client"],
+            key_id=data["key"],
+            connection=RemoteClient(self, int(data["worker"]), data["link"]),
+            instance_id=data["instance"],
+            metadata=data.get("metadata") or {},
+            public_url=data.get("publicUrl"),
+            token_id=data.get("token"),
+            session_id=data.get("session"),
+            connected_since=float(data["since"]),
+            last_seen=float(data.get("seen") or data["since"]),
+        )
+        self.registry.remote[entry.client_id] = entry
+        self._grace.pop(entry.client_id, None)
+        return entry
+
+    # -- what the hub reports about its own sockets ---------------------------------------------
+
+    async def claim(self, entry: ClientEntry) -> bool:
+        """May this worker's new socket hold its clientId? The primary decides (it has just
+        registered it in its authoritative registry when it is the primary itself)."""
+        if self.spec.primary:
+            return True
+        try:
+            answer = await self.link.request(
+                0, {"op": "claim", **self._entry_json(entry)}, CONTROL_TIMEOUT
+            )
+        except (PeerGone, TimeoutError):
+            log.warning("client %s refused: the primary worker is not reachable", entry.client_id)
+            return False
+        return bool(answer.get("ok"))
+
+    def ready(self, entry: ClientEntry) -> None:
+        """This worker's socket got auth-success: the others may route to it."""
+        message = {"op": "up", **self._entry_json(entry)}
+        if self.spec.primary:
+            self._spawn(self.link.broadcast(message))
+        else:
+            self._spawn(self.link.tell(0, message))
+
+    def gone(self, entry: ClientEntry) -> None:
+        """This worker's socket closed."""
+        message: dict[str, Any] = {
+            "op": "down",
+            "client": entry.client_id,
+            "link": link_id(self.spec.index, entry),
+        }
+        if self.spec.primary:
+            message["grace"] = self._in_grace(entry)
+            self._spawn(self.link.broadcast(message))
+        else:
+            self._spawn(self.link.tell(0, message))
+
+    def touched(self, entry: ClientEntry) -> None:
+        """Activity of a client of this worker, for the primary's session timers (throttled)."""
+        if self.spec.primary or entry.session_id is None:
+            return
+        now = time.monotonic()
+        if now - self._touched.get(entry.client_id, 0.0) >= TOUCH_EVERY:
+            self._touched[entry.client_id] = now
+            self._spawn(self.link.tell(0, {"op": "touch", "client": entry.client_id}))
+
+    def in_grace(self, key_id: str, client_id: str) -> bool:
+        """A worker's view of "this session's client dropped and may come back" (SPEC 4.2)."""
+        since = self._grace.get(client_id)
+        if since is None:
+            return False
+        if time.monotonic() - since > self.state.settings.client_grace_seconds:
+            del self._grace[client_id]
+            return False
+        return True
+
+    def _in_grace(self, entry: ClientEntry) -> bool:
+        hooks = self.hub.hooks
+        return hooks is not None and hooks.gone_session_client(entry.key_id, entry.client_id)
+
+    # -- messages from peers ----------------------------------------------------------------------
+
+    async def _handle(self, sender: int, message: dict[str, Any]) -> dict[str, Any] | None:
+        op = message.get("op")
+        if op == "forward":
+            return await self._forward_here(message)
+        if op == "bye":
+            self._leaving.add(sender)
+        if op == "drop":
+            await self._drop(message["link"], str(message.get("reason", "replaced")))
+        elif self.spec.primary:
+            return await self._primary_op(sender, op, message)
+        elif op == "up":
+            self._add_remote(message)
+        elif op == "down":
+            self._remote_down(message)
+        return None
+
+    async def _primary_op(
+        self, sender: int, op: Any, message: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        if op == "snapshot":
+            return {"clients": [self._entry_json(e) for e in self.registry.all()]}
+        if op == "claim":
+            return {"ok": await self._claim_for(sender, message)}
+        if op == "up":
+            entry = self.registry.remote_by_link(message["link"])
+            if entry is not None:
+                self.hub.announce(entry)
+                await self.link.broadcast(message, skip=(sender,))
+        elif op == "down":
+            entry = self.registry.remote_by_link(message["link"])
+            if entry is not None:
+                self.hub.unregister(entry)
+                await self.link.broadcast({**message, "grace": self._in_grace(entry)})
+        elif op == "touch":
+            entry = self.registry.get(str(message.get("client")))
+            if entry is not None:
+                entry.last_seen = time.time()
+                if self.hub.hooks is not None:
+                    self.hub.hooks.client_touched(entry)
+        return None
+
+    async def _claim_for(self, sender: int, data: dict[str, Any]) -> bool:
+        old = self.registry.get(data["client"])
+        if old is not None and old.key_id != data["key"]:
+            log.warning("client %s refused: clientId held by another API key", data["client"])
+            return False
+        if old is not None:
+            log.info(
+                "client %s reconnected on worker %d; replacing its old socket",
+                old.client_id,
+                sender,
+            )
+            self.hub.unregister(old)
+            close = getattr(old.connection, "close", None)
+            if close is not None:
+                await close("replaced")
+        self._add_remote(data)
+        return True
+
+    def _remote_down(self, message: dict[str, Any]) -> None:
+        entry = self.registry.remote_by_link(message["link"])
+        if entry is not None:
+            del self.registry.remote[entry.client_id]
+        if message.get("grace"):
+            self._grace[str(message["client"])] = time.monotonic()
+
+    def _peer_lost(self, worker: int) -> None:
+        """A worker's link closed (it stopped or died): its clients are gone."""
+        lost = [
+            e
+            for e in self.registry.remote.values()
+            if isinstance(e.connection, RemoteClient) and e.connection.worker == worker
+        ]
+        if worker in self._leaving:
+            self._leaving.discard(worker)
+            log.info("worker %d left", worker)
+        elif lost:
+            log.warning("worker %d went away with %d client(s)", worker, len(lost))
+        for entry in lost:
+            if self.spec.primary:
+                self.hub.unregister(entry)
+                self._spawn(
+                    self.link.broadcast(
+                        {"op": "down", "client": entry.client_id, "link": entry.connection.link_id}  # type: ignore[attr-defined]
+                    )
+                )
+            else:
+                self.registry.remote.pop(entry.client_id, None)
+
+    async def _drop(self, link: str, reason: str) -> None:
+        for entry in self.registry.local.all():
+            if link_id(self.spec.index, entry) == link:
+                conn = entry.connection
+                self.hub.unregister(entry)
+                close = getattr(conn, "close", None)
+                if close is not None:
+                    await close(reason)
+
+    async def _forward_here(self, message: dict[str, Any]) -> dict[str, Any]:
+        route = ROUTES_BY_KEY.get(tuple(message.get("route") or ()))
+        if route is None:
+            return {"error": _error_json(RelayError("unknown route", code="BAD_REQUEST"))}
+        try:
+            reply = await self.hub.forward(
+                key_id=str(message["key"]),
+                client_id=str(message["client"]),
+                route=route,
+                params=message.get("params") or {},
+                timeout=float(message["timeout"]),
+                local_only=True,
+            )
+        except RelayError as exc:
+            return {"error": _error_json(exc)}
+        return {"reply": reply}
