@@ -122,7 +122,8 @@ class Supervisor:
             for index in range(self.count):
                 if not self._start(index):
                     return 1
-            log.info("%d workers listening on %s", self.count, self.url)
+            pids = ", ".join(str(self.procs[i].pid) for i in sorted(self.procs))
+            log.info("%d workers listening on %s (pids %s)", self.count, self.url, pids)
             return self._watch()
         finally:
             self._stop_all()
