@@ -117,8 +117,10 @@ def bare_forwarder() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def main(seconds: float, concurrency: int, rate: float, profile: str | None = None) -> None:
-    with relay_process() as relay:
+def main(
+    seconds: float, concurrency: int, rate: float, profile: str | None = None, workers: int = 1
+) -> None:
+    with relay_process(WORKERS=str(workers)) as relay:
         ctx = mp.get_context("spawn")
         ready = ctx.Event()
         module = ctx.Process(
@@ -195,7 +197,10 @@ def main(seconds: float, concurrency: int, rate: float, profile: str | None = No
         paced_floor_lat, _ = run_paced(relay.url, "/api/status", rate=rate, seconds=seconds)
         module.terminate()
         time.sleep(0.1)
-    header(f"P6 forwarding through one module client ({seconds:g} s per phase; load: {tool})")
+    shape = f"{workers} worker processes, " if workers > 1 else ""
+    header(
+        f"P6 forwarding through one module client ({shape}{seconds:g} s per phase; load: {tool})"
+    )
     print(f"closed loop  : {rps:8.0f} req/s  {closed}  non-2xx {errors}")
     print(f"floor        : {floor_rps:8.0f} req/s  {floor_text}  (GET /api/status)")
     print(f"ratio throughput forwarded/floor: {rps / floor_rps:.2f}")
@@ -214,5 +219,10 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--profile", help="write a py-spy flame graph (SVG) of the closed loop")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="serve --workers N (the module on one of them)"
+    )
     args = parser.parse_args()
-    main(args.seconds, args.concurrency, args.rate, args.profile)
+    if args.profile and args.workers > 1:
+        parser.error("--profile samples one process: use it with --workers 1")
+    main(args.seconds, args.concurrency, args.rate, args.profile, args.workers)
