@@ -31,6 +31,8 @@ RESPONSE_BODIES: list[str] = []
 
 
 async def _record_response(response: httpx.Response) -> None:
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        return  # endless: the stream's reader records what it reads (event_helpers)
     await response.aread()
     if "image/" not in response.headers.get("content-type", ""):
         RESPONSE_BODIES.append(response.text)

@@ -259,6 +259,16 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="WORKERS: processes serving the port (1-64)")
     ] = None,
+    max_subscribers_per_client: Annotated[
+        int | None, typer.Option(help="MAX_SUBSCRIBERS_PER_CLIENT (0 = no cap)")
+    ] = None,
+    max_subscribers_per_key: Annotated[
+        int | None, typer.Option(help="MAX_SUBSCRIBERS_PER_KEY (0 = no cap)")
+    ] = None,
+    event_queue_size: Annotated[int | None, typer.Option(help="EVENT_QUEUE_SIZE")] = None,
+    event_keepalive_seconds: Annotated[
+        float | None, typer.Option(help="EVENT_KEEPALIVE_SECONDS")
+    ] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""
     settings = settings_from(**{k: v for k, v in locals().items()})

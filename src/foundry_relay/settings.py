@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     # Processes serving the port (serve --workers N): the primary holds sessions and the browser,
     # every worker forwards requests and holds module sockets (docs: README "Several workers").
     workers: int = Field(1, ge=1, le=64)
+    # Event streams (SPEC 14): listeners per client and per key (0 = no cap; 429 past them),
+    # events a listener may fall behind before it is dropped, seconds between keep-alives.
+    max_subscribers_per_client: int = Field(100, ge=0)
+    max_subscribers_per_key: int = Field(500, ge=0)
+    event_queue_size: int = Field(256, ge=1)
+    event_keepalive_seconds: float = Field(15, gt=0)
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod

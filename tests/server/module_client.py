@@ -42,6 +42,7 @@ class FakeModule:
         self.ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self.requests: list[dict[str, Any]] = []
+        self.notices: list[dict[str, Any]] = []  # frames without a requestId, while serving
 
     async def open(
         self, *, send_auth: bool = True, max_size: int | None = None
@@ -81,7 +82,8 @@ class FakeModule:
             try:
                 async for raw in self.ws:
                     frame = json.loads(raw)
-                    if "requestId" not in frame:
+                    if "requestId" not in frame or frame.get("type") == "remote-response":
+                        self.notices.append(frame)
                         continue
                     self.requests.append(frame)
                     reply = await handler(frame)

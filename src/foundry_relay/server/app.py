@@ -22,12 +22,15 @@ from ..store import Store
 from .cluster import Cluster, ClusterSpec
 from .deps import error_response
 from .dispatch import ExactPaths
+from .event_routes import event_router
+from .events import EventHub
 from .forward_routes import add_forwarded_routes
 from .hub import Hub
 from .openapi import install_openapi
 from .pairing_routes import router as pairing_router
 from .relay_routes import router as relay_router
 from .relay_ws import relay_endpoint
+from .remote import RemoteRequests
 from .session_routes import router as session_router
 from .state import RelayState
 
@@ -86,6 +89,8 @@ def create_app(
             is_token_active=lambda token_id: the_store.is_token_active(token_id, refresh=False),
         )
         state.hub.cluster = peers
+        state.events = EventHub(state)
+        state.remote = RemoteRequests(state)
         state.router = state.hub
         app.state.relay = state
         if peers is not None:
@@ -132,6 +137,7 @@ def create_app(
     add_forwarded_routes(app.router)
     app.include_router(session_router)
     app.include_router(pairing_router)
+    app.include_router(event_router())
     install_openapi(app)
     app.router.routes.insert(0, ExactPaths(app.router.routes))
     app.add_api_websocket_route("/relay", relay_endpoint)

@@ -128,7 +128,7 @@ def route_openapi(route: Route) -> dict[str, Any]:
     return extra
 
 
-def _guard(route: Route, key: ApiKey, body: dict[str, Any], params: dict[str, Any]) -> None:
+def check_guard(route: Route, key: ApiKey, body: dict[str, Any], params: dict[str, Any]) -> None:
     """Code that would run in the GM's browser needs a key allowed to (SPEC 13)."""
     if key.allow_execute_js or not route.guard:
         return
@@ -187,7 +187,7 @@ async def forward_request(request: Request, route: Route, key: ApiKey) -> Respon
     assert state.router is not None
     client_id = state.router.resolve_client(key.id, client_id)  # 404 before any check
     params = parse_params(route, query, body, request.path_params)
-    _guard(route, key, body, params)
+    check_guard(route, key, body, params)
     if route.upload and not (params.get("path") and params.get("filename")):
         raise BadRequest("'path' and 'filename' are required")
     reply = await state.router.forward(

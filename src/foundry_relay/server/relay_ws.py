@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..core.clients import METADATA_FIELDS, ClientEntry
+from ..core.events import BY_FRAME as EVENT_FRAMES
 from ..errors import WS_CLOSE, BadRequest, error_response_parts
 from .hub import Connection
 
@@ -152,11 +153,13 @@ async def relay_endpoint(ws: WebSocket) -> None:
         )
         await conn.send({"type": "auth-success"})
         state.hub.announce(entry)
+        state.events.client_connected(entry)
         await _frame_loop(state, entry, conn)
     except Exception:
         log.debug("client %s: socket error", client_id, exc_info=True)
     finally:
         state.hub.unregister(entry)
+        state.events.client_gone(entry)
 
 
 async def _frame_loop(state: RelayState, entry: ClientEntry, conn: Any) -> None:
@@ -189,5 +192,9 @@ async def _frame_loop(state: RelayState, entry: ClientEntry, conn: Any) -> None:
         elif isinstance(kind, str) and kind.endswith("-result"):
             if not state.hub.correlator.deliver(conn, frame):
                 log.debug("client %s: unmatched %s", entry.client_id, kind)
+        elif kind in EVENT_FRAMES:
+            state.events.publish(entry, frame)
+        elif kind == "remote-request":
+            state.remote.start(entry, frame)
         else:
             log.debug("client %s: ignoring frame type %r", entry.client_id, kind)

@@ -17,6 +17,8 @@ from .hub import Connection, Hub
 
 if TYPE_CHECKING:
     from ..headless import HeadlessService
+    from .events import EventHub
+    from .remote import RemoteRequests
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class RelayState:
     router: RequestRouter | None = None  # defaults to the hub (in-process routing)
     bound_url: str | None = None  # http://host:port once the server listens
     throttles: Any = None  # per-address limits of the unauthenticated endpoints
+    events: EventHub = None  # type: ignore[assignment]  # set in the lifespan
+    remote: RemoteRequests = None  # type: ignore[assignment]  # set in the lifespan
     _watcher: asyncio.Task[None] | None = None
     _shut_down: bool = False
 
@@ -90,6 +94,10 @@ class RelayState:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
+        if self.events is not None:
+            self.events.close()
+        if self.remote is not None:
+            await self.remote.close()
         if self.headless is not None:
             await self.headless.close()
         await self.hub.close_all("shutdown")

@@ -36,7 +36,14 @@ COOKIE = "session"
 
 
 # The simulated module: its world and request handlers, then its connection (module.js).
-MODULE_SCRIPTS = ("world-store.js", "api-documents.js", "api-table.js", "api-dnd5e.js", "module.js")
+MODULE_SCRIPTS = (
+    "world-store.js",
+    "api-documents.js",
+    "api-table.js",
+    "api-dnd5e.js",
+    "module.js",
+    "module-events.js",
+)
 
 
 def _static(name: str) -> str:

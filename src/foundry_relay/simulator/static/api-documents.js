@@ -41,6 +41,7 @@
     const doc = S.makeDoc(msg.entityType, { ownership: { default: 0 }, ...data, folder: msg.folder || data.folder || null }, "", !!msg.keepId);
     if (msg.entityType === "Actor") { doc.items = doc.items || []; doc.effects = doc.effects || []; }
     list.push(doc);
+    S.hooks.callAll(`create${msg.entityType}`, doc);
     return { uuid: doc.uuid, entity: S.clone(doc) };
   };
   H["update"] = (msg, user) => {
@@ -48,6 +49,7 @@
     if (!docs.length) return { uuid: msg.uuid, error: `Entity not found: ${msg.uuid}`, message: "Failed to update entity" };
     for (const d of docs) S.assertOwner(d, user, "update");
     for (const d of docs) S.applyUpdate(d, msg.data);
+    for (const d of docs) S.hooks.callAll(`update${d.documentType}`, d, S.clone(msg.data || {}));
     return { uuid: msg.uuid, entity: docs.map(S.clone) };
   };
   H["delete"] = (msg, user) => {
@@ -148,7 +150,9 @@
   function chatMessage(fields, author) {
     const doc = S.makeDoc("ChatMessage", { name: "", speaker: { alias: "Gamemaster" }, whisper: [],
                                           timestamp: Date.now(), author, type: "other", ...fields });
+    doc.isRoll = !!(doc.rolls && doc.rolls.length);
     W.messages.push(doc);
+    S.hooks.callAll("createChatMessage", doc);
     return doc;
   }
   function gmId() { const gm = W.users.find((u) => u.isGM); return gm ? gm.id : ""; }
@@ -204,6 +208,7 @@
     if (!doc || !S.canSee(doc, user)) throw new Error(`Message not found: ${msg.messageId}`);
     S.assertOwner(doc, user, "delete");
     W.messages.splice(W.messages.indexOf(doc), 1);
+    S.hooks.callAll("deleteChatMessage", doc);
     return { success: true, messageId: msg.messageId };
   };
   H["chat-flush"] = (msg, user) => {

@@ -51,13 +51,20 @@
       if (msg.rollAll || (msg.rollNPC && a && a.type === "npc")) rollInitiative(b);
     }
     W.combats.push(c);
+    S.hooks.callAll("createCombat", c);
+    S.hooks.callAll("combatStart", c);
     return { success: true, encounter: encounterJson(c) };
   };
   function step(fn) {
     return (msg, user) => {
       S.assertGM(user, "run encounters");
       const c = encounterOf(msg);
+      const before = { turn: c.turn, round: c.round };
       fn(c);
+      const changed = {};
+      if (c.turn !== before.turn) changed.turn = c.turn;
+      if (c.round !== before.round) changed.round = c.round;
+      S.hooks.callAll("updateCombat", c, changed);
       return { success: true, encounter: encounterJson(c) };
     };
   }
@@ -71,6 +78,7 @@
     S.assertGM(user, "end encounters");
     const c = encounterOf(msg);
     W.combats.splice(W.combats.indexOf(c), 1);
+    S.hooks.callAll("deleteCombat", c);
     return { success: true, encounterId: c._id, message: "Encounter ended" };
   };
   H["add-to-encounter"] = (msg, user) => {
@@ -129,6 +137,8 @@
     S.assertGM(user, "activate scenes");
     const s = findScene(msg);
     for (const o of W.scenes) o.active = o === s;
+    S.hooks.callAll("updateScene", s, { active: true });
+    S.hooks.callAll("activateScene", s);
     return { success: true, data: { id: s._id, uuid: s.uuid, name: s.name, active: true } };
   };
   /* A real image of the scene drawn in the page: the background and a square per token. */
@@ -223,6 +233,7 @@
     S.assertOwner(t, user, "move");
     const path = (msg.waypoints || []).concat([{ x: msg.x, y: msg.y }]);
     t.x = msg.x; t.y = msg.y;
+    S.hooks.callAll("updateToken", t, { x: t.x, y: t.y });
     return { success: true, data: { uuid: t.uuid, name: t.name, x: t.x, y: t.y, waypoints: path.length - 1 } };
   };
   H["measure-distance"] = (msg, user) => {

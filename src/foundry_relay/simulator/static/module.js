@@ -16,6 +16,7 @@
     dropped: false, stopped: false, reconnectTimer: null, pingTimer: null,
   };
   window.__module = state;
+  state.send = (obj) => send(obj);  // for module-events.js
 
   /* ------------------------------------------------------------------ dice */
   function rollDie(faces) { return 1 + Math.floor(Math.random() * faces); }
@@ -172,6 +173,8 @@
       return;
     }
     if (msg.type === "pong" || msg.type === "ping") return;  // never answer relay-sent pings
+    if (msg.type === "event-subscription-update") { window.__moduleEvents.subscription(msg); return; }
+    if (msg.type === "remote-response") { window.__moduleEvents.remoteResponse(msg); return; }
     if (msg.requestId) answer(msg);
   }
 

@@ -182,8 +182,21 @@
   function selectedTokens() { return W.selected.map(fromUuid).filter(Boolean); }
   function selectedActors() { return selectedTokens().map((t) => fromUuid(t.actorUuid)).filter(Boolean); }
 
+  /* Foundry's Hooks, as far as the module listens: handlers call hooks when the world changes. */
+  const hookTable = {};
+  let hookIds = 0;
+  const hooks = {
+    on(name, fn) { const id = ++hookIds; (hookTable[name] = hookTable[name] || []).push({ id, fn }); return id; },
+    off(name, id) { hookTable[name] = (hookTable[name] || []).filter((h) => h.id !== id); },
+    callAll(name, ...args) {
+      for (const h of (hookTable[name] || []).slice()) {
+        try { h.fn(...args); } catch (e) { console.error(`hook ${name} failed`, e); }
+      }
+    },
+  };
+
   window.__world = {
-    W, PAGE, NONE, LIMITED, OBSERVER, OWNER, COLLECTIONS, EMBEDDED, CANVAS_TYPES,
+    W, PAGE, hooks, NONE, LIMITED, OBSERVER, OWNER, COLLECTIONS, EMBEDDED, CANVAS_TYPES,
     randomId, clone, locate, fromUuid, makeDoc, resolveUser, requestUser, level, canSee,
     serialize, assertOwner, assertGM, getPath, setPath, applyUpdate, sceneOf, actorOf, itemOf,
     selectedTokens, selectedActors, handlers: {},

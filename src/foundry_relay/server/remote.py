@@ -1,0 +1,99 @@
+"""World-to-world requests (SPEC 14): a module's ``remote-request`` names another world of the
+same API key, an action (a request type of the route table) and its payload; the relay forwards
+it as it would an HTTP call (same validation, guards, timeouts and errors) and answers the
+calling world with ``remote-response`` (``success``, then ``data`` or ``error`` and ``code``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..core.clients import ClientEntry
+from ..core.forwarding import parse_params, reply_error
+from ..core.routes import ROUTES_BY_TYPE
+from ..errors import RelayError
+from .forward_routes import check_guard
+from .hub import Connection
+
+if TYPE_CHECKING:
+    from .state import RelayState
+
+log = logging.getLogger(__name__)
+
+
+class RemoteRequests:
+    def __init__(self, state: RelayState) -> None:
+        self.state = state
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, source: ClientEntry, frame: dict[str, Any]) -> None:
+        task = asyncio.ensure_future(self._handle(source, frame))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _handle(self, source: ClientEntry, frame: dict[str, Any]) -> None:
+        request_id = frame.get("requestId")
+        if not isinstance(request_id, str) or not request_id:
+            log.debug("client %s: remote-request without a requestId", source.client_id)
+            return
+        try:
+            data = await self._run(source, frame)
+        except RelayError as exc:
+            action = frame.get("action")
+            log.info("remote-request %s from %s refused: %s", action, source.client_id, exc.code)
+            reply = {"success": False, "error": exc.message, "code": exc.code}
+        else:
+            reply = {"success": True, "data": data}
+        await self._answer(source, {"type": "remote-response", "requestId": request_id, **reply})
+
+    async def _run(self, source: ClientEntry, frame: dict[str, Any]) -> dict[str, Any]:
+        target, action = frame.get("targetClientId"), frame.get("action")
+        payload = frame.get("payload") if frame.get("payload") is not None else {}
+        if not isinstance(target, str) or not target or not isinstance(action, str) or not action:
+            raise RelayError("missing required fields: targetClientId, action", code="BAD_REQUEST")
+        if not isinstance(payload, dict):
+            raise RelayError("payload must be an object", code="BAD_REQUEST")
+        if source.token_id is None:
+            raise RelayError(
+                "remote-request needs a world connected with a connection token",
+                code="SCOPE_DENIED",
+            )
+        route = ROUTES_BY_TYPE.get(action)
+        if route is None:
+            raise RelayError(
+                f"action {action!r} is not exposed via remote-request", code="BAD_REQUEST"
+            )
+        state = self.state
+        assert state.router is not None
+        client_id = state.router.resolve_client(source.key_id, target)  # same key or 404
+        params = parse_params(route, {}, payload, {k: str(v) for k, v in payload.items()})
+        if route.guard:
+            key = await state.store.off_loop(state.store.get_key, source.key_id)
+            if key is None:
+                raise RelayError("this world's API key was revoked", code="API_KEY_INVALID")
+            check_guard(route, key, payload, params)
+        reply = await state.router.forward(
+            key_id=source.key_id,
+            client_id=client_id,
+            route=route,
+            params=params,
+            timeout=route.timeout or state.settings.request_timeout,
+        )
+        if reply_error(reply):
+            raise RelayError(str(reply["error"]), code="BAD_REQUEST")
+        return {k: v for k, v in reply.items() if k != "requestId"}
+
+    async def _answer(self, source: ClientEntry, frame: dict[str, Any]) -> None:
+        entry = self.state.hub.registry.get(source.client_id)
+        conn = entry.connection if entry is not None else source.connection
+        if not isinstance(conn, Connection):
+            return
+        try:
+            await conn.send(frame)
+        except RelayError:
+            log.debug("client %s left before its remote-response", source.client_id)
