@@ -64,7 +64,8 @@ async def test_roll_stream_switches_the_channel_and_filters_by_user(relay: Relay
             await module.send({"type": "chat-event", "data": {"eventType": "create", "data": {}}})
             assert await alice.nothing_within(0.3)
         # Both streams closed: the channel is switched off once.
-        assert await wait_until(lambda: _updates(module) == [("roll-events", 1), ("roll-events", 0)])
+        switched = [("roll-events", 1), ("roll-events", 0)]
+        assert await wait_until(lambda: _updates(module) == switched)
         assert relay.state.events.total == 0
     await module.close()
 
@@ -78,8 +79,13 @@ async def test_each_channel_names_its_events_as_the_established_relay(
         (
             "/chat/subscribe",
             {"speaker": "Gandalf"},
-            {"type": "chat-event", "data": {"eventType": "update", "data": {
-                "id": "m1", "speaker": {"alias": "Gandalf"}, "author": {"id": "u1"}}}},
+            {
+                "type": "chat-event",
+                "data": {
+                    "eventType": "update",
+                    "data": {"id": "m1", "speaker": {"alias": "Gandalf"}, "author": {"id": "u1"}},
+                },
+            },
             ("chat-update", "m1"),
         ),
         (
@@ -258,13 +264,23 @@ async def test_remote_requests_between_worlds_of_one_key(relay: RelayHandle) -> 
         return found
 
     ok = await ask(
-        {"requestId": "rr1", "targetClientId": "target", "action": "entity", "payload": {"uuid": "A.1"}}
+        {
+            "requestId": "rr1",
+            "targetClientId": "target",
+            "action": "entity",
+            "payload": {"uuid": "A.1"},
+        }
     )
     assert ok["success"] is True and ok["data"]["type"] == "entity-result", ok
     [seen] = target.requests
     assert (seen["type"], seen["uuid"]) == ("entity", "A.1") and seen["requestId"] != "rr1"
     refused = await ask(
-        {"requestId": "rr2", "targetClientId": "foreign", "action": "entity", "payload": {"uuid": "x"}}
+        {
+            "requestId": "rr2",
+            "targetClientId": "foreign",
+            "action": "entity",
+            "payload": {"uuid": "x"},
+        }
     )
     assert (refused["success"], refused["code"]) == (False, "CLIENT_NOT_FOUND")
     assert foreign.requests == []
@@ -272,8 +288,12 @@ async def test_remote_requests_between_worlds_of_one_key(relay: RelayHandle) -> 
     assert (bad["success"], bad["code"]) == (False, "BAD_REQUEST")  # its formula is missing
     assert "formula" in bad["error"]
     js = await ask(
-        {"requestId": "rr4", "targetClientId": "target", "action": "execute-js",
-         "payload": {"script": "1"}}
+        {
+            "requestId": "rr4",
+            "targetClientId": "target",
+            "action": "execute-js",
+            "payload": {"script": "1"},
+        }
     )
     assert (js["success"], js["code"]) == (False, "SCOPE_DENIED")
     unknown = await ask({"requestId": "rr5", "targetClientId": "target", "action": "nope"})
