@@ -48,6 +48,9 @@ _SECRET_JSON = re.compile(
     re.I,
 )
 
+# WebSocket handshakes logged at DEBUG list their headers: "< x-api-key: frk_..."
+_SECRET_HEADER = re.compile(r"((?:x-api-key|authorization|cookie|set-cookie)\s*:\s*)\S+", re.I)
+
 
 class RedactSecrets(logging.Filter):
     """Redacts secrets in query strings of log lines (uvicorn logs WebSocket request lines, and
@@ -55,9 +58,10 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "=" in message or '"' in message:
+        if "=" in message or '"' in message or ":" in message:
             redacted = _SECRET_QUERY.sub(r"\1***", message)
             redacted = _SECRET_JSON.sub(r'\1"***"', redacted)
+            redacted = _SECRET_HEADER.sub(r"\1***", redacted)
             if redacted != message:
                 record.msg, record.args = redacted, None
         return True

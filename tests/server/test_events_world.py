@@ -4,7 +4,11 @@ with their filters, and two worlds of one key call each other through the relay.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
+
+from websockets.asyncio.client import connect
 
 from foundry_relay.simulator import SimConfig, SimWorld, run_simulator
 
@@ -108,6 +112,30 @@ async def test_world_changes_reach_their_streams(relay_factory: RelayFactory) ->
                 assert (activated["sceneId"], activated["name"]) == (road["_id"], road["name"])
                 assert tavern["_id"] != road["_id"]
         # Every stream closed: the module switches every channel off again.
+        await _until_channels(page, [])
+
+
+async def test_one_client_socket_runs_a_route_and_a_subscription(
+    relay_factory: RelayFactory,
+) -> None:
+    async with headless_stack(relay_factory) as (relay, sim):
+        _, key = relay.new_key()
+        info = await start(relay, sim, key)
+        page = _page(relay, info.session_id)
+        url = relay.url.replace("http://", "ws://") + "/ws/api"
+        async with connect(url) as ws, client(relay, key) as c:
+            await ws.send(json.dumps({"type": "auth", "token": key}))
+            assert json.loads(await ws.recv())["type"] == "auth-success"
+            assert json.loads(await ws.recv())["type"] == "connected"
+            await ws.send(json.dumps({"type": "world-info", "requestId": "w"}))
+            world = json.loads(await ws.recv())
+            assert (world["requestId"], world["data"]["world"]["id"]) == ("w", "test-world")
+            await ws.send(json.dumps({"type": "subscribe", "channel": "roll-events"}))
+            assert json.loads(await ws.recv())["type"] == "subscribed"
+            await _until_channels(page, ["roll-events"])
+            await c.roll("1d8", client_id=info.client_id, create_chat_message=True)
+            event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert (event["type"], event["data"]["formula"]) == ("roll-event", "1d8")
         await _until_channels(page, [])
 
 

@@ -19,6 +19,7 @@ from ..errors import BadRequest, RelayError
 from ..headless import HeadlessService
 from ..settings import Settings
 from ..store import Store
+from .client_ws import client_api_endpoint
 from .cluster import Cluster, ClusterSpec
 from .deps import error_response
 from .dispatch import ExactPaths
@@ -142,4 +143,5 @@ def create_app(
     app.router.routes.insert(0, ExactPaths(app.router.routes))
     app.add_api_websocket_route("/relay", relay_endpoint)
     app.add_api_websocket_route("/relay/", relay_endpoint)
+    app.add_api_websocket_route("/ws/api", client_api_endpoint)
     return app
