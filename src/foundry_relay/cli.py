@@ -24,6 +24,7 @@ from .cli_common import (
     settings_from,
     when,
 )
+from .cli_events import register as register_events_command
 from .cli_pair import pair_app
 from .cli_session import register as register_session_commands
 from .cli_simulate import register as register_simulate_command
@@ -49,6 +50,7 @@ session_app = typer.Typer(
 app.add_typer(session_app, name="session")
 register_session_commands(session_app)
 register_simulate_command(app)
+register_events_command(app)
 
 
 @app.callback(invoke_without_command=True)

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 from typing import Any
 
+from foundry_relay.client import AsyncRelayClient, RelayClient, RelayClientError
+
 from ..conftest import RelayFactory, RelayHandle, wait_until
+from ..processes import CLI
 from .event_helpers import subscribe
 from .module_client import FakeModule
 
@@ -300,3 +304,72 @@ async def test_remote_requests_between_worlds_of_one_key(relay: RelayHandle) -> 
     assert unknown["success"] is False
     for module in (source, target, foreign):
         await module.close()
+
+
+async def test_client_library_and_cli_follow_a_stream(relay_factory: RelayFactory) -> None:
+    async with relay_factory(client_grace_seconds=0.2) as relay:
+        key_id, key = relay.new_key()
+        module = await _module(relay, key_id)
+        # The async client: connected first, then the events, each with its name and data.
+        async with AsyncRelayClient(relay.url, key) as c:
+            stream = c.subscribe("rolls", client_id="world-1", user_id="alice")
+            first = await anext(stream)
+            assert (first.name, first.data) == ("connected", {"clientId": "world-1"})
+            await module.send(_roll("bob", 1))
+            await module.send(_roll("alice", 2))
+            event = await anext(stream)
+            assert (event.name, event.data["rollTotal"]) == ("roll", 2)
+            await stream.aclose()
+
+        # The sync twin, in a thread.
+        def follow() -> list[str]:
+            with RelayClient(relay.url, key) as sync:
+                names = []
+                for item in sync.subscribe("chat", whisper_only=True):
+                    names.append(item.name)
+                    if len(names) == 2:
+                        return names
+            return names
+
+        task = asyncio.create_task(asyncio.to_thread(follow))
+        counts = relay.state.events.counts
+        assert await wait_until(lambda: counts("world-1").get("chat-events") == 1)
+        await module.send(
+            {
+                "type": "chat-event",
+                "data": {"eventType": "create", "data": {"id": "m", "whisper": ["u1"]}},
+            }
+        )
+        assert await asyncio.wait_for(task, 10) == ["connected", "chat-create"]
+        assert await wait_until(lambda: relay.state.events.total == 0)
+        # The command line prints each event as a JSON line.
+        proc = await asyncio.create_subprocess_exec(
+            *CLI,
+            "events",
+            "rolls",
+            "--relay",
+            relay.url,
+            "--json",
+            "--count",
+            "1",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "FOUNDRY_RELAY_API_KEY": key},
+        )
+        assert await wait_until(lambda: counts("world-1").get("roll-events") == 1, timeout=30)
+        await module.send(_roll("carol", 6))
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        lines = [json.loads(x) for x in out.decode().splitlines()]
+        assert lines[0]["event"] == "connected" and lines[-1]["data"]["rollTotal"] == 6
+        # A world gone for good ends the stream with the relay's error.
+        async with AsyncRelayClient(relay.url, key) as c:
+            stream = c.subscribe("rolls")
+            await anext(stream)
+            await module.close()
+            try:
+                await anext(stream)
+            except RelayClientError as exc:
+                assert exc.code == "CLIENT_GONE"
+            else:
+                raise AssertionError("no error")

@@ -13,6 +13,9 @@ Example::
                                       username="Gamemaster", password=secret, world="my-world")
         print(relay.roll("2d20kh1+5", client_id=session.client_id))
         relay.end_session(session.session_id)
+
+    async for event in AsyncRelayClient(url, api_key).subscribe("rolls", client_id=world):
+        print(event.name, event.data)
 """
 
 from ._async import AsyncRelayClient
@@ -28,6 +31,7 @@ from .common import (
     SessionInfo,
     SessionList,
     SessionLog,
+    StreamEvent,
 )
 
 __all__ = [
@@ -43,4 +47,5 @@ __all__ = [
     "SessionInfo",
     "SessionList",
     "SessionLog",
+    "StreamEvent",
 ]

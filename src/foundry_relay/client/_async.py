@@ -3,6 +3,7 @@ generated from this file."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, cast
 
@@ -18,10 +19,14 @@ from .common import (
     SessionInfo,
     SessionList,
     SessionLog,
+    SseParser,
+    StreamEvent,
     handshake_request,
     parse_reply,
     route_request,
     start_request,
+    stream_error,
+    subscribe_request,
     transport_error,
 )
 from .routes.async_all import AsyncRoutes
@@ -127,6 +132,40 @@ class AsyncRelayClient(AsyncRoutes):
     async def clients(self) -> ClientList:
         """``GET /clients``: this key's worlds, connected and known."""
         return cast(ClientList, await self.call(Request("GET", "/clients")))
+
+    # -- event streams (SPEC 14) ---------------------------------------------------------------
+
+    async def subscribe(
+        self, channel: str, *, client_id: str | None = None, **filters: Any
+    ) -> AsyncIterator[StreamEvent]:
+        """Live events of ``channel`` (``rolls``, ``chat``, ``hooks``, ``encounters``, ``actor``,
+        ``scene``) with its filters (``user_id``, ``speaker``, ``whisper_only``, ``hooks``,
+        ``encounter_id``, ``actor_uuid``, ``scene_id``…): ``async for event in
+        relay.subscribe("rolls", client_id=...)``. The first event is ``connected``; an
+        ``error`` event of the relay (the world gone, the subscriber too slow) raises
+        :class:`RelayClientError`; the iteration ends when the stream does."""
+        request = subscribe_request(channel, client_id, filters)
+        try:
+            async with self._http.stream(
+                "GET",
+                request.path,
+                params=request.params,
+                headers={"x-api-key": self._api_key},
+                timeout=httpx.Timeout(None, connect=30.0),
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    parse_reply(response)
+                parser = SseParser()
+                async for line in response.aiter_lines():
+                    event = parser.feed(line)
+                    if event is None:
+                        continue
+                    if event.name == "error":
+                        raise stream_error(event)
+                    yield event
+        except httpx.HTTPError as exc:
+            raise transport_error(exc) from exc
 
     # -- forwarded calls (SPEC sections 6 and 13): a typed method per route in AsyncRoutes ----
 

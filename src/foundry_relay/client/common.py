@@ -235,3 +235,97 @@ def route_request(name: str, *, client_id: str | None, params: dict[str, Any]) -
 def snake(name: str) -> str:
     """``entityType`` → ``entity_type``: the client's argument for a wire parameter."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+# -- event streams (SPEC 14) -------------------------------------------------------------------
+
+SUBSCRIBE_PATHS = {
+    "rolls": "/rolls/subscribe",
+    "roll-events": "/rolls/subscribe",
+    "chat": "/chat/subscribe",
+    "chat-events": "/chat/subscribe",
+    "hooks": "/hooks/subscribe",
+    "encounters": "/encounters/subscribe",
+    "combat": "/encounters/subscribe",
+    "combat-events": "/encounters/subscribe",
+    "actor": "/actor/subscribe",
+    "actor-events": "/actor/subscribe",
+    "scene": "/scene/subscribe",
+    "scene-events": "/scene/subscribe",
+}
+FILTER_NAMES = {
+    "user_id": "userId",
+    "speaker": "speaker",
+    "chat_type": "type",
+    "type": "type",
+    "whisper_only": "whisperOnly",
+    "hooks": "hooks",
+    "encounter_id": "encounterId",
+    "actor_uuid": "actorUuid",
+    "scene_id": "sceneId",
+}
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One server-sent event: its name (``roll``, ``chat-create``, ``updateActor``…) and data."""
+
+    name: str
+    data: Any
+
+
+def subscribe_request(channel: str, client_id: str | None, filters: dict[str, Any]) -> Request:
+    path = SUBSCRIBE_PATHS.get(channel)
+    if path is None:
+        raise ValueError(f"unknown channel {channel!r}; one of: {', '.join(SUBSCRIBE_PATHS)}")
+    params: dict[str, Any] = {"clientId": client_id} if client_id else {}
+    for name, value in filters.items():
+        wire = FILTER_NAMES.get(name) or (name if name in FILTER_NAMES.values() else None)
+        if wire is None:
+            raise ValueError(f"unknown filter {name!r}; one of: {', '.join(FILTER_NAMES)}")
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            value = ",".join(str(v) for v in value)
+        params[wire] = value
+    return Request("GET", path, params=params)
+
+
+class SseParser:
+    """Lines of a ``text/event-stream`` in, events out (comments are dropped)."""
+
+    def __init__(self) -> None:
+        self.name = "message"
+        self.data: list[str] = []
+
+    def feed(self, line: str) -> StreamEvent | None:
+        if line == "":
+            if not self.data:
+                return None
+            text = "\n".join(self.data)
+            name, self.name, self.data = self.name, "message", []
+            try:
+                return StreamEvent(name, json.loads(text))
+            except ValueError:
+                return StreamEvent(name, text)
+        if line.startswith(":"):
+            return None
+        field_name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field_name == "event":
+            self.name = value
+        elif field_name == "data":
+            self.data.append(value)
+        return None
+
+
+def stream_error(event: StreamEvent) -> RelayClientError:
+    data = event.data if isinstance(event.data, dict) else {}
+    return RelayClientError(
+        str(data.get("error", "the stream ended with an error")),
+        code=str(data.get("code", "STREAM_ERROR")),
+        status=0,
+        body=data,
+    )

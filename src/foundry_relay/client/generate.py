@@ -66,6 +66,9 @@ TYPES = {
 UNASYNC = (
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
+    (r"\basync for\b", "for"),
+    (r"\baiter_lines\b", "iter_lines"),
+    (r"\baread\b", "read"),
     (r"\bawait ", ""),
     (r"\bAsync([A-Z]\w*)", r"\1"),  # AsyncRelayClient, AsyncEntityRoutes, httpx.AsyncClient
     (r"\basync_(\w+)", r"sync_\1"),  # the generated modules
