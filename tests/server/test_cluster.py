@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+from websockets.asyncio.client import connect
 
 from foundry_relay.browser.engine import BrowserEngine
 from foundry_relay.server.cluster import ClusterSpec
@@ -21,6 +24,7 @@ from foundry_relay.simulator import SimConfig, run_simulator
 from foundry_relay.store import Store
 
 from ..conftest import RelayHandle, wait_until
+from .event_helpers import subscribe
 from .headless_helpers import client, paired_client, start
 from .module_client import FakeModule
 
@@ -268,3 +272,65 @@ async def test_the_callers_address_reaches_the_primary(
             ]
         assert codes == [404, 404, 429], codes
         assert set(w0.state.throttles.probe._events) == {"127.0.0.1"}
+
+
+async def test_events_reach_listeners_on_every_worker(
+    tmp_path: Path, shared_engine: BrowserEngine
+) -> None:
+    """A module on one worker, listeners on the primary (event streams are served there) and
+    on another worker (/ws/api): the module hears one switch-on and one switch-off, and every
+    listener gets every event."""
+    async with cluster(tmp_path, shared_engine, allow_headless=False) as (w0, w1):
+        key_id, key = w0.new_key()
+        module = await module_on(w1, key_id, "world", "w1")
+        assert await wait_until(lambda: w0.state.hub.registry.get("world") is not None)
+        async with w1.http(key) as http, subscribe(http, "/rolls/subscribe") as stream:
+            assert (await stream.next())[0] == "connected"  # passed on to the primary
+            assert await wait_until(lambda: _switches(module) == [("roll-events", 1)])
+            ws = await connect(w1.url.replace("http://", "ws://") + "/ws/api")
+            await ws.send(json.dumps({"type": "auth", "token": key}))
+            assert json.loads(await ws.recv())["type"] == "auth-success"
+            await ws.recv()  # connected
+            await ws.send(json.dumps({"type": "subscribe", "channel": "roll-events"}))
+            assert json.loads(await ws.recv())["type"] == "subscribed"
+            await module.send({"type": "roll-data", "data": {"id": "r", "rollTotal": 11}})
+            assert (await stream.next())[1]["rollTotal"] == 11
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert (frame["type"], frame["data"]["rollTotal"]) == ("roll-event", 11)
+        # The stream through worker 1 closed: the primary let go of its listener, but worker 1
+        # still has one, so the channel stays on.
+        assert await wait_until(lambda: w0.state.events.total == 0)
+        await asyncio.sleep(0.2)
+        assert _switches(module) == [("roll-events", 1)]
+        await ws.close()
+        assert await wait_until(
+            lambda: _switches(module) == [("roll-events", 1), ("roll-events", 0)]
+        )
+        # A module on the primary, a listener on worker 1 only.
+        other = await module_on(w0, key_id, "world-2", "w0")
+        assert await wait_until(lambda: w1.state.hub.registry.get("world-2") is not None)
+        ws = await connect(w1.url.replace("http://", "ws://") + "/ws/api?clientId=world-2")
+        await ws.send(json.dumps({"type": "auth", "token": key}))
+        await ws.recv()
+        await ws.recv()
+        await ws.send(json.dumps({"type": "subscribe", "channel": "chat-events"}))
+        await ws.recv()
+        assert await wait_until(lambda: _switches(other) == [("chat-events", 1)])
+        await other.send({"type": "chat-event", "data": {"eventType": "create", "data": {}}})
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert (frame["type"], frame["event"], frame["clientId"]) == (
+            "chat-event",
+            "chat-create",
+            "world-2",
+        )
+        await ws.close()
+        await module.close()
+        await other.close()
+
+
+def _switches(module: FakeModule) -> list[tuple[str, int]]:
+    return [
+        (f["channel"], f["count"])
+        for f in module.notices
+        if f.get("type") == "event-subscription-update"
+    ]

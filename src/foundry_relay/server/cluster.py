@@ -13,6 +13,7 @@ interface and :class:`RemoteClient` connections: routes and core are unchanged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.clients import ClientEntry, InProcessClientRegistry, RegisterOutcome
+from ..core.events import BY_FRAME
 from ..core.forwarding import Route
 from ..core.routes import ROUTES
 from ..errors import STATUS, ForwardingError, RelayError
@@ -296,6 +298,52 @@ class Cluster:
         hooks = self.hub.hooks
         return hooks is not None and hooks.gone_session_client(entry.key_id, entry.client_id)
 
+    # -- events (SPEC 14) across workers ----------------------------------------------------------
+
+    def listeners(self, client_id: str, channel: str, on: bool) -> None:
+        """This worker's listeners of a client's channel came or went: the primary adds them up
+        for the module."""
+        message = {"op": "listeners", "client": client_id, "channel": channel, "on": on}
+        self._spawn(self.link.tell(0, message))
+
+    def send_frame(self, entry: ClientEntry, frame: dict[str, Any]) -> None:
+        """A frame for a module whose socket another worker holds."""
+        conn = entry.connection
+        if isinstance(conn, RemoteClient):
+            message = {"op": "send", "link": conn.link_id, "frame": frame}
+            self._spawn(self.link.tell(conn.worker, message))
+
+    def event(self, entry: ClientEntry, frame: dict[str, Any], skip: int = -1) -> None:
+        """A module event this worker published to its own listeners: the other workers'
+        listeners get it through the primary, which knows who has any."""
+        message = {"op": "event", "client": entry.client_id, "frame": frame}
+        if not self.spec.primary:
+            self._spawn(self.link.tell(0, message))
+            return
+        channel = BY_FRAME.get(str(frame.get("type")))
+        if channel is None:
+            return
+        for worker in self.state.events.listening_workers(entry.client_id, channel.name):
+            if worker != skip:
+                self._spawn(self.link.tell(worker, message))
+
+    def _event_here(self, sender: int, message: dict[str, Any]) -> None:
+        entry = self.registry.get(str(message.get("client")))
+        frame = message.get("frame")
+        if entry is None or not isinstance(frame, dict):
+            return
+        self.state.events.publish(entry, frame)
+        if self.spec.primary:
+            self.event(entry, frame, skip=sender)
+
+    async def _send_here(self, link: str, frame: dict[str, Any]) -> None:
+        for entry in self.registry.local.all():
+            if link_id(self.spec.index, entry) == link:
+                send = getattr(entry.connection, "send", None)
+                if send is not None:
+                    with contextlib.suppress(RelayError):
+                        await send(frame)
+
     # -- messages from peers ----------------------------------------------------------------------
 
     async def _handle(self, sender: int, message: dict[str, Any]) -> dict[str, Any] | None:
@@ -304,12 +352,16 @@ class Cluster:
             return await self._forward_here(message)
         if op == "bye":
             self._leaving.add(sender)
+        elif op == "send":
+            await self._send_here(message["link"], message["frame"])
+        elif op == "event":
+            self._event_here(sender, message)
         if op == "drop":
             await self._drop(message["link"], str(message.get("reason", "replaced")))
         elif self.spec.primary:
             return await self._primary_op(sender, op, message)
         elif op == "up":
-            self._add_remote(message)
+            self.state.events.client_connected(self._add_remote(message))
         elif op == "down":
             self._remote_down(message)
         return None
@@ -325,12 +377,18 @@ class Cluster:
             entry = self.registry.remote_by_link(message["link"])
             if entry is not None:
                 self.hub.announce(entry)
+                self.state.events.client_connected(entry)
                 await self.link.broadcast(message, skip=(sender,))
         elif op == "down":
             entry = self.registry.remote_by_link(message["link"])
             if entry is not None:
                 self.hub.unregister(entry)
+                self.state.events.client_gone(entry)
                 await self.link.broadcast({**message, "grace": self._in_grace(entry)})
+        elif op == "listeners":
+            self.state.events.remote_switch(
+                sender, str(message["client"]), str(message["channel"]), bool(message["on"])
+            )
         elif op == "touch":
             entry = self.registry.get(str(message.get("client")))
             if entry is not None:
@@ -361,6 +419,7 @@ class Cluster:
         entry = self.registry.remote_by_link(message["link"])
         if entry is not None:
             del self.registry.remote[entry.client_id]
+            self.state.events.client_gone(entry)
         if message.get("grace"):
             self._grace[str(message["client"])] = time.monotonic()
 
@@ -376,16 +435,17 @@ class Cluster:
             log.info("worker %d left", worker)
         elif lost:
             log.warning("worker %d went away with %d client(s)", worker, len(lost))
+        if self.spec.primary:
+            self.state.events.forget_worker(worker)
         for entry in lost:
             if self.spec.primary:
                 self.hub.unregister(entry)
-                self._spawn(
-                    self.link.broadcast(
-                        {"op": "down", "client": entry.client_id, "link": entry.connection.link_id}  # type: ignore[attr-defined]
-                    )
-                )
+                link = entry.connection.link_id  # type: ignore[attr-defined]
+                down = {"op": "down", "client": entry.client_id, "link": link}
+                self._spawn(self.link.broadcast(down))
             else:
                 self.registry.remote.pop(entry.client_id, None)
+            self.state.events.client_gone(entry)
 
     async def _drop(self, link: str, reason: str) -> None:
         for entry in self.registry.local.all():

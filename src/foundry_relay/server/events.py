@@ -83,6 +83,9 @@ class EventHub:
         self._per_key: collections.Counter[str] = collections.Counter()
         self._gone: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        # In a cluster, the primary's view of the other workers' listeners: (client, channel)
+        # -> the workers that have some. The module hears the sum of every worker's.
+        self._remote_on: dict[tuple[str, str], set[int]] = {}
 
     # -- subscribers ----------------------------------------------------------------------------
 
@@ -116,7 +119,7 @@ class EventHub:
         listeners.add(sub)
         self._per_key[key_id] += 1
         if len(listeners) == 1:
-            self._tell_module(client_id, channel.name, 1)
+            self._local_switch(client_id, channel.name, True)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
@@ -134,7 +137,7 @@ class EventHub:
             del channels[sub.channel.name]
             if not channels:
                 del self._subs[sub.client_id]
-            self._tell_module(sub.client_id, sub.channel.name, 0)
+            self._local_switch(sub.client_id, sub.channel.name, False)
 
     def counts(self, client_id: str) -> dict[str, int]:
         return {name: len(subs) for name, subs in self._subs.get(client_id, {}).items()}
@@ -145,13 +148,53 @@ class EventHub:
 
     # -- the module ----------------------------------------------------------------------------
 
+    def _count(self, client_id: str, channel: str) -> int:
+        """Listeners of every worker (other workers count one each)."""
+        local = len(self._subs.get(client_id, {}).get(channel, ()))
+        return local + len(self._remote_on.get((client_id, channel), ()))
+
+    def _local_switch(self, client_id: str, channel: str, on: bool) -> None:
+        """This worker's listeners of a channel came (on) or went (off)."""
+        cluster = self.state.hub.cluster
+        if cluster is not None and not cluster.spec.primary:
+            cluster.listeners(client_id, channel, on)  # the primary decides
+            return
+        others = bool(self._remote_on.get((client_id, channel)))
+        if not others:  # otherwise the module's switch does not change
+            self._tell_module(client_id, channel, self._count(client_id, channel))
+
+    def remote_switch(self, worker: int, client_id: str, channel: str, on: bool) -> None:
+        """(The primary) another worker's listeners of a channel came or went."""
+        before = self._count(client_id, channel)
+        workers = self._remote_on.setdefault((client_id, channel), set())
+        if on:
+            workers.add(worker)
+        else:
+            workers.discard(worker)
+            if not workers:
+                del self._remote_on[(client_id, channel)]
+        after = self._count(client_id, channel)
+        if (before == 0) != (after == 0):
+            self._tell_module(client_id, channel, after)
+
+    def forget_worker(self, worker: int) -> None:
+        """(The primary) a worker went away with its listeners."""
+        for client_id, channel in [k for k, v in self._remote_on.items() if worker in v]:
+            self.remote_switch(worker, client_id, channel, False)
+
+    def listening_workers(self, client_id: str, channel: str) -> set[int]:
+        return set(self._remote_on.get((client_id, channel), ()))
+
     def _tell_module(self, client_id: str, channel: str, count: int) -> None:
-        """``event-subscription-update`` when a channel's listeners come (1) or go (0)."""
+        """``event-subscription-update`` when a channel's listeners come (count) or go (0)."""
         entry = self.state.hub.registry.get(client_id)
-        if entry is None or not isinstance(entry.connection, Connection):
+        if entry is None:
             return  # it is told the current counts when it connects
         frame = {"type": "event-subscription-update", "channel": channel, "count": count}
-        self._spawn(self._send(entry.connection, frame))
+        if isinstance(entry.connection, Connection):
+            self._spawn(self._send(entry.connection, frame))
+        elif self.state.hub.cluster is not None:
+            self.state.hub.cluster.send_frame(entry, frame)
 
     async def _send(self, conn: Connection, frame: dict[str, Any]) -> None:
         try:
@@ -169,7 +212,12 @@ class EventHub:
         timer = self._gone.pop(entry.client_id, None)
         if timer is not None:
             timer.cancel()
-        for channel, count in self.counts(entry.client_id).items():
+        cluster = self.state.hub.cluster
+        if cluster is not None and not cluster.spec.primary:
+            return  # the primary tells the module, with every worker's listeners
+        remote = {ch for (cid, ch) in self._remote_on if cid == entry.client_id}
+        for channel in sorted(set(self.counts(entry.client_id)) | remote):
+            count = self._count(entry.client_id, channel)
             if count:
                 self._tell_module(entry.client_id, channel, count)
 

@@ -5,6 +5,8 @@ socket with the caller's address carried along."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from pathlib import Path
@@ -114,20 +116,30 @@ class WorkerFront:
             )
             await reply(scope, receive, send)
             return
+        # The caller may leave mid-stream (an event stream never ends by itself): then the
+        # primary's response is closed, which ends its side too.
+        gone = asyncio.ensure_future(self._caller_gone(receive, response))
         try:
             out = [
                 (k.lower(), v)
                 for k, v in response.headers.raw
                 if k.lower() not in (b"connection", b"keep-alive", b"transfer-encoding")
             ]
-            await send(
-                {"type": "http.response.start", "status": response.status_code, "headers": out}
-            )
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            start = {"type": "http.response.start", "status": response.status_code}
+            await send({**start, "headers": out})
+            with contextlib.suppress(httpx.HTTPError):
+                async for chunk in response.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
+            gone.cancel()
             await response.aclose()
+
+    @staticmethod
+    async def _caller_gone(receive: Receive, response: httpx.Response) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        await response.aclose()
 
 
 class PeerAddress:

@@ -194,6 +194,8 @@ async def _frame_loop(state: RelayState, entry: ClientEntry, conn: Any) -> None:
                 log.debug("client %s: unmatched %s", entry.client_id, kind)
         elif kind in EVENT_FRAMES:
             state.events.publish(entry, frame)
+            if state.hub.cluster is not None:  # listeners on other workers
+                state.hub.cluster.event(entry, frame)
         elif kind == "remote-request":
             state.remote.start(entry, frame)
         else:
