@@ -90,13 +90,31 @@ def test_tokens_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_token_may_name_the_worlds_it_may_call(tmp_path: Path) -> None:
+    created = run("keys", "create", "--name", "k", "--json", data=tmp_path)
+    key_id = json.loads(created.stdout)["id"]
+    remember_secret(json.loads(created.stdout)["key"])
+    for args, expected in (
+        ([], None),
+        (["--remote-target", "fvtt_a", "--remote-target", "fvtt_b"], ["fvtt_a", "fvtt_b"]),
+        (["--no-remote"], []),
+    ):
+        made = run("tokens", "create", "--key-id", key_id, "--json", *args, data=tmp_path)
+        assert made.returncode == 0, made.stderr
+        remember_secret(json.loads(made.stdout)["token"])
+        listed = run("tokens", "list", "--json", data=tmp_path)
+        token_id = json.loads(made.stdout)["id"]
+        [record] = [t for t in json.loads(listed.stdout) if t["id"] == token_id]
+        assert record["remoteTargets"] == expected
+
+
 def test_schema_is_versioned(tmp_path: Path) -> None:
     from foundry_relay.store import MIGRATIONS
 
     store = Store(tmp_path / "relay.db")
-    assert store.schema_version == len(MIGRATIONS) == 3
+    assert store.schema_version == len(MIGRATIONS) == 4
     store.close()
-    assert Store(tmp_path / "relay.db").schema_version == 3  # reopening migrates nothing
+    assert Store(tmp_path / "relay.db").schema_version == 4  # reopening migrates nothing
 
 
 def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
@@ -120,7 +138,7 @@ def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = Store(path)
-    assert store.schema_version == 3
+    assert store.schema_version == 4
     old = store.authenticate_key("frk_old-key")
     assert old is not None and old.allow_execute_js is False  # keys made before: not allowed
     key = store.authenticate_key("frk_old-key")
@@ -130,6 +148,8 @@ def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
     assert store.client_known("fvtt_0000000000000001")
     code = store.create_pairing_code("k1")
     assert len(code.code) == 6 and code.code.isalnum() and code.code == code.code.upper()
+    record, _ = store.create_token("k1", "world")
+    assert store.get_token(record.id) == record and record.remote_targets is None
     store.close()
 
 

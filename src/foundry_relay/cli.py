@@ -122,12 +122,26 @@ def keys_revoke(
 def tokens_create(
     key_id: Annotated[str, typer.Option("--key-id", help="The API key the token acts for.")],
     name: Annotated[str, typer.Option("--name", help="A label, e.g. the world.")] = "",
+    remote_target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remote-target",
+            help="A clientId this world may call with remote-request (repeatable; default: any"
+            " world of the key).",
+        ),
+    ] = None,
+    no_remote: Annotated[
+        bool, typer.Option("--no-remote", help="This world may not call other worlds.")
+    ] = False,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a connection token for a manually paired Foundry world."""
+    targets = [] if no_remote else (remote_target or None)
     try:
-        record, token = open_store(data_dir).create_token(key_id, name or "manual")
+        record, token = open_store(data_dir).create_token(
+            key_id, name or "manual", remote_targets=targets
+        )
     except RelayError as exc:
         raise fail(exc) from exc
     if as_json:

@@ -12,7 +12,7 @@ from typing import Any
 
 from foundry_relay.client import AsyncRelayClient, RelayClient, RelayClientError
 
-from ..conftest import RelayFactory, RelayHandle, wait_until
+from ..conftest import RelayFactory, RelayHandle, remember_secret, wait_until
 from ..processes import CLI
 from .event_helpers import subscribe
 from .module_client import FakeModule
@@ -302,7 +302,32 @@ async def test_remote_requests_between_worlds_of_one_key(relay: RelayHandle) -> 
     assert (js["success"], js["code"]) == (False, "SCOPE_DENIED")
     unknown = await ask({"requestId": "rr5", "targetClientId": "target", "action": "nope"})
     assert unknown["success"] is False
-    for module in (source, target, foreign):
+    # A token may name the worlds its world may call.
+    _, narrow = relay.store.create_token(key_a, "narrow", remote_targets=["target"])
+    remember_secret(narrow)
+    limited = FakeModule(relay.ws_url, "limited", token=narrow)
+    await limited.connect()
+    limited.serve(lambda f: asyncio.sleep(0, None))
+    for rid, to, success in (("n1", "target", True), ("n2", "source", False)):
+        await limited.send(
+            {
+                "type": "remote-request",
+                "requestId": rid,
+                "targetClientId": to,
+                "action": "world-info",
+                "payload": {},
+            }
+        )
+
+        def answered(rid: str = rid) -> bool:
+            return any(f.get("requestId") == rid for f in limited.notices)
+
+        assert await wait_until(answered)
+        [reply] = [f for f in limited.notices if f.get("requestId") == rid]
+        assert reply["success"] is success, reply
+        if not success:
+            assert reply["code"] == "SCOPE_DENIED"
+    for module in (source, target, foreign, limited):
         await module.close()
 
 

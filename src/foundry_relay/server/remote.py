@@ -71,6 +71,14 @@ class RemoteRequests:
         state = self.state
         assert state.router is not None
         client_id = state.router.resolve_client(source.key_id, target)  # same key or 404
+        token = await state.store.off_loop(state.store.get_token, source.token_id)
+        if token is None or token.revoked_at is not None:
+            raise RelayError("this world's connection token was revoked", code="API_KEY_INVALID")
+        if not token.may_call(client_id):
+            raise RelayError(
+                f"this world's token may not call {client_id!r} (its remote targets)",
+                code="SCOPE_DENIED",
+            )
         params = parse_params(route, {}, payload, {k: str(v) for k, v in payload.items()})
         if route.guard:
             key = await state.store.off_loop(state.store.get_key, source.key_id)

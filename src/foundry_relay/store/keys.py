@@ -3,6 +3,7 @@ time; lookups cached until the file changes (our commits or another process's)."
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -71,6 +72,7 @@ class KeysAndTokens(SqliteBase):
         *,
         session_id: str | None = None,
         client_id: str | None = None,
+        remote_targets: list[str] | None = None,
     ) -> tuple[ConnectionToken, str]:
         key = self.get_key(key_id)
         if key is None or key.revoked_at is not None:
@@ -84,12 +86,13 @@ class KeysAndTokens(SqliteBase):
             created_at=time.time(),
             revoked_at=None,
             client_id=client_id,
+            remote_targets=tuple(remote_targets) if remote_targets is not None else None,
         )
+        targets = json.dumps(remote_targets) if remote_targets is not None else None
         with self._tx() as db:
             db.execute(
-                "INSERT INTO connection_tokens"
-                " (id, key_id, name, token_hash, session_id, created_at, client_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO connection_tokens (id, key_id, name, token_hash, session_id,"
+                " created_at, client_id, remote_targets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     key_id,
@@ -98,21 +101,30 @@ class KeysAndTokens(SqliteBase):
                     session_id,
                     record.created_at,
                     client_id,
+                    targets,
                 ),
             )
         return record, plaintext
 
     def list_tokens(self, key_id: str | None = None) -> list[ConnectionToken]:
         sql = (
-            "SELECT id, key_id, name, session_id, created_at, revoked_at, client_id"
-            " FROM connection_tokens"
+            "SELECT id, key_id, name, session_id, created_at, revoked_at, client_id,"
+            " remote_targets FROM connection_tokens"
         )
         args: tuple[Any, ...] = ()
         if key_id is not None:
             sql += " WHERE key_id = ?"
             args = (key_id,)
         rows = self._query(sql + " ORDER BY created_at", args)
-        return [ConnectionToken(**dict(row)) for row in rows]
+        return [ConnectionToken.from_row(row) for row in rows]
+
+    def get_token(self, token_id: str) -> ConnectionToken | None:
+        rows = self._query(
+            "SELECT id, key_id, name, session_id, created_at, revoked_at, client_id,"
+            " remote_targets FROM connection_tokens WHERE id = ?",
+            (token_id,),
+        )
+        return ConnectionToken.from_row(rows[0]) if rows else None
 
     def revoke_token(self, token_id: str) -> None:
         with self._tx() as db:
@@ -128,14 +140,14 @@ class KeysAndTokens(SqliteBase):
         digest = hash_secret(plaintext)
         rows = self._query(
             "SELECT t.id, t.key_id, t.name, t.session_id, t.created_at, t.revoked_at,"
-            " t.client_id, t.token_hash FROM connection_tokens t JOIN api_keys k ON k.id = t.key_id"
+            " t.client_id, t.remote_targets, t.token_hash FROM connection_tokens t"
+            " JOIN api_keys k ON k.id = t.key_id"
             " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND k.revoked_at IS NULL",
             (digest,),
         )
         for row in rows:
             if same_secret(row["token_hash"], digest):
-                fields = {k: row[k] for k in row.keys() if k != "token_hash"}
-                token = ConnectionToken(**fields)
+                token = ConnectionToken.from_row(row)
                 return token, token.key_id
         return None
 

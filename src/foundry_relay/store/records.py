@@ -46,6 +46,18 @@ class ConnectionToken:
     created_at: float
     revoked_at: float | None
     client_id: str | None = None
+    # The worlds its world may call (remote-request); None: any world of the same key.
+    remote_targets: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> ConnectionToken:
+        fields = {k: row[k] for k in row.keys() if k != "token_hash"}
+        targets = fields.pop("remote_targets", None)
+        parsed = tuple(json.loads(targets)) if targets is not None else None
+        return cls(**fields, remote_targets=parsed)
+
+    def may_call(self, client_id: str) -> bool:
+        return self.remote_targets is None or client_id in self.remote_targets
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +68,7 @@ class ConnectionToken:
             "clientId": self.client_id,
             "createdAt": self.created_at,
             "revoked": self.revoked_at is not None,
+            "remoteTargets": list(self.remote_targets) if self.remote_targets is not None else None,
         }
 
 

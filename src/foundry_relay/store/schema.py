@@ -82,6 +82,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE api_keys ADD COLUMN allow_execute_js INTEGER NOT NULL DEFAULT 0;
     """,
+    # version 4: the worlds a token's world may call with remote-request (SPEC 14); NULL = any
+    # world of its key, else a JSON list of clientIds
+    """
+    ALTER TABLE connection_tokens ADD COLUMN remote_targets TEXT;
+    """,
 ]
 
 PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes
