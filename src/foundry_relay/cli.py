@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -284,6 +285,20 @@ def serve(
     event_queue_size: Annotated[int | None, typer.Option(help="EVENT_QUEUE_SIZE")] = None,
     event_keepalive_seconds: Annotated[
         float | None, typer.Option(help="EVENT_KEEPALIVE_SECONDS")
+    ] = None,
+    credentials_key_file: Annotated[
+        Path | None,
+        typer.Option(help="CREDENTIALS_KEY_FILE (stored logins; the key itself only by env)"),
+    ] = None,
+    credentials_key_previous_file: Annotated[
+        Path | None, typer.Option(help="CREDENTIALS_KEY_PREVIOUS_FILE (key rotation)")
+    ] = None,
+    auto_start_wait: Annotated[float | None, typer.Option(help="AUTO_START_WAIT (s)")] = None,
+    auto_start_cooldown: Annotated[
+        float | None, typer.Option(help="AUTO_START_COOLDOWN (s)")
+    ] = None,
+    keep_alive_max_backoff: Annotated[
+        float | None, typer.Option(help="KEEP_ALIVE_MAX_BACKOFF (s)")
     ] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     max_subscribers_per_key: int = Field(500, ge=0)
     event_queue_size: int = Field(256, ge=1)
     event_keepalive_seconds: float = Field(15, gt=0)
+    # Always-on worlds (SPEC 16). The operator's key for stored logins: 32 random bytes,
+    # base64 (`foundry-relay worlds new-key`), in the environment or a file, never on a command
+    # line; none = the feature is off. The previous key still opens logins sealed with it (they
+    # are sealed again with the current one at start).
+    credentials_key: SecretStr | None = None
+    credentials_key_file: Path | None = None
+    credentials_key_previous: SecretStr | None = None
+    credentials_key_previous_file: Path | None = None
+    auto_start_wait: float = Field(120, gt=0)  # how long a request waits for its world to start
+    auto_start_cooldown: float = Field(60, ge=0)  # no new start after a failed one
+    keep_alive_max_backoff: float = Field(300, gt=0)  # longest wait between restarts
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod

@@ -19,13 +19,14 @@ from ..browser.engine import BrowserEngine
 from ..browser.login import Timeouts
 from ..browser.watchdog import reap_stale
 from ..core.clients import ClientEntry
-from ..core.handshake import Handshake, InProcessHandshakeStore, open_envelope
+from ..core.handshake import Credentials, Handshake, InProcessHandshakeStore, open_envelope
 from ..core.ratelimit import RateLimiter
 from ..core.sessions import InProcessSessionRegistry, Session, Timing
 from ..core.urlpolicy import UrlPolicy
 from ..errors import BadRequest, NotFound, RelayError
 from ..server.keypool import KeyPool
 from ..store import ApiKey
+from .always_on import AlwaysOn
 from .launch import Launcher, StartRequest
 from .live import LiveSession
 from .pairing import PairingStep
@@ -87,6 +88,7 @@ class HeadlessService:
         self.live: dict[str, LiveSession] = {}  # live sessions, and finished ones' kept logs
         self.pairing = PairingStep(state, self.timeouts, lambda: list(self.live.values()))
         self.launcher = Launcher(self)
+        self.always_on: AlwaysOn | None = None  # set by AlwaysOn itself (SPEC 16)
         self._sweeper: asyncio.Task[None] | None = None
         self._idle: asyncio.TimerHandle | None = None  # closes the browser when nothing runs
         self._background: set[asyncio.Task[Any]] = set()
@@ -103,6 +105,7 @@ class HeadlessService:
         marked = await store.off_loop(store.mark_unfinished_sessions, "relay-shutdown")
         if marked:
             log.info("marked %d session(s) of a previous run as ended", marked)
+        await AlwaysOn(self).open()
         self._sweeper = asyncio.create_task(self._sweep_loop(), name="headless-sweeper")
         if self.settings.headless_prewarm:
             await self.engine.ensure_browser()
@@ -110,6 +113,8 @@ class HeadlessService:
     async def close(self) -> None:
         """Stop accepting, end every session (``relay-shutdown``), close the browser."""
         self._stopping = True
+        if self.always_on is not None:
+            await self.always_on.close()
         await asyncio.gather(
             *(self._end(live, "relay-shutdown") for live in self._unfinished()),
             return_exceptions=True,
@@ -182,23 +187,37 @@ class HeadlessService:
         if self._stopping:
             raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
         self.rate.hit(key.id, time.monotonic())
-        if self._idle is not None:
-            self._idle.cancel()
         hs = self.handshakes.consume(request.handshake_token, key.id, time.time())
         credentials = open_envelope(hs, request.encrypted_password)
+        world = request.world_name or hs.world_name
+        return await self.launch(key.id, hs.foundry_url, hs.username, world, credentials, request)
+
+    async def launch(
+        self,
+        key_id: str,
+        foundry_url: str,
+        username: str,
+        world_name: str | None,
+        credentials: Credentials,
+        request: StartRequest,
+    ) -> tuple[str, str]:
+        """Launch a session with these credentials (a start, or an always-on world's stored
+        login); ``(sessionId, clientId)`` once its module connected."""
+        if self._stopping:
+            raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
+        if self._idle is not None:
+            self._idle.cancel()
         session = self.sessions.reserve(
-            key_id=key.id,
-            foundry_url=hs.foundry_url,
-            username=hs.username,
-            world_name=request.world_name or hs.world_name,
+            key_id=key_id,
+            foundry_url=foundry_url,
+            username=username,
+            world_name=world_name,
             now=time.time(),
             per_key_cap=self.settings.max_headless_sessions,
             total_cap=self.settings.max_total_headless_sessions,
         )
         live = self.live[session.session_id] = LiveSession(session, launch=asyncio.current_task())
-        log.info(
-            "session %s launching (key %s, %s as %s)", live.id, key.id, hs.foundry_url, hs.username
-        )
+        log.info("session %s launching (key %s, %s as %s)", live.id, key_id, foundry_url, username)
         try:
             client_id = await self.launcher.run(live, credentials, request)
         except RelayError as exc:
@@ -278,6 +297,8 @@ class HeadlessService:
         self._trim_kept_logs()
         live.done.set()
         self._when_idle()
+        if self.always_on is not None:
+            self.always_on.session_ended(session, reason)
 
     # -- idle -----------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from .relay_ws import relay_endpoint
 from .remote import RemoteRequests
 from .session_routes import router as session_router
 from .state import RelayState
+from .world_routes import router as world_router
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ def create_app(
     app.include_router(session_router)
     app.include_router(pairing_router)
     app.include_router(event_router())
+    app.include_router(world_router)
     install_openapi(app)
     app.router.routes.insert(0, ExactPaths(app.router.routes))
     app.add_api_websocket_route("/relay", relay_endpoint)

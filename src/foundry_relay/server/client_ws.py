@@ -20,6 +20,7 @@ from ..errors import BadRequest, RelayError
 from ..store import ApiKey
 from .events import Subscriber
 from .forward_routes import check_guard
+from .online import resolve_or_start
 
 if TYPE_CHECKING:
     from .state import RelayState
@@ -217,8 +218,7 @@ async def client_api_endpoint(ws: WebSocket) -> None:
         await ws.close(4002, "Invalid API key")
         return
     try:
-        assert state.router is not None
-        client_id = state.router.resolve_client(key.id, wanted)
+        client_id = await resolve_or_start(state, key.id, wanted)
     except RelayError as exc:
         await ws.close(4002, exc.message[:120])
         return

@@ -298,6 +298,33 @@ class Cluster:
         hooks = self.hub.hooks
         return hooks is not None and hooks.gone_session_client(entry.key_id, entry.client_id)
 
+    # -- always-on worlds (SPEC 16): the primary starts them ---------------------------------------
+
+    async def start_world(self, key_id: str, client_id: str | None) -> str | None:
+        """Ask the primary to start an offline always-on world; its clientId, or None."""
+        timeout = self.state.settings.auto_start_wait + 5
+        message = {"op": "start-world", "key": key_id, "client": client_id}
+        try:
+            answer = await self.link.request(0, message, timeout)
+        except (PeerGone, TimeoutError):
+            return None
+        if answer.get("error") is not None:
+            raise _error(answer["error"])
+        started = answer.get("client")
+        return started if isinstance(started, str) else None
+
+    async def _start_world_here(self, message: dict[str, Any]) -> dict[str, Any]:
+        headless = self.state.headless
+        if headless is None or headless.always_on is None:
+            return {"client": None}
+        try:
+            client = await headless.always_on.ensure_online(
+                str(message["key"]), message.get("client")
+            )
+        except RelayError as exc:
+            return {"error": _error_json(exc)}
+        return {"client": client}
+
     # -- events (SPEC 14) across workers ----------------------------------------------------------
 
     def listeners(self, client_id: str, channel: str, on: bool) -> None:
@@ -371,6 +398,8 @@ class Cluster:
     ) -> dict[str, Any] | None:
         if op == "snapshot":
             return {"clients": [self._entry_json(e) for e in self.registry.all()]}
+        if op == "start-world":
+            return await self._start_world_here(message)
         if op == "claim":
             return {"ok": await self._claim_for(sender, message)}
         if op == "up":

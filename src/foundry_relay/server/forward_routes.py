@@ -17,6 +17,7 @@ from ..core.routes import ROUTES
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
 from .deps import json_response, read_json_body, read_raw_body, relay_state, require_key
+from .online import resolve_or_start
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
@@ -185,7 +186,7 @@ async def forward_request(request: Request, route: Route, key: ApiKey) -> Respon
     if client_id is not None and not isinstance(client_id, str):
         raise BadRequest("clientId must be a string")
     assert state.router is not None
-    client_id = state.router.resolve_client(key.id, client_id)  # 404 before any check
+    client_id = await resolve_or_start(state, key.id, client_id)  # 404 before any check
     params = parse_params(route, query, body, request.path_params)
     check_guard(route, key, body, params)
     if route.upload and not (params.get("path") and params.get("filename")):

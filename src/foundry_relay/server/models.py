@@ -121,10 +121,29 @@ class SessionList(BaseModel):
                 }
             ],
             "pendingSessions": [],
+            "alwaysOn": [
+                {
+                    "clientId": CLIENT_ID,
+                    "foundryUrl": "http://foundry.lan:30000",
+                    "username": "Gamemaster",
+                    "world": "test-world",
+                    "autoStart": True,
+                    "updatedAt": 1764417600000,
+                    "online": True,
+                    "restarts": 1,
+                    "nextAttemptAt": None,
+                    "lastEndReason": "browser-crashed",
+                }
+            ],
         }
     )
     activeSessions: list[ActiveSession]
     pendingSessions: list[PendingSession]
+    alwaysOn: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The key's always-on worlds (stored logins): restarts after their sessions"
+        " died, and when the next attempt is due",
+    )
 
 
 class TimelineEvent(BaseModel):

@@ -15,6 +15,7 @@ from ..core.routes import ROUTES_BY_TYPE
 from ..errors import RelayError
 from .forward_routes import check_guard
 from .hub import Connection
+from .online import resolve_or_start
 
 if TYPE_CHECKING:
     from .state import RelayState
@@ -70,7 +71,10 @@ class RemoteRequests:
             )
         state = self.state
         assert state.router is not None
-        client_id = state.router.resolve_client(source.key_id, target)  # same key or 404
+        if frame.get("autoStartIfOffline", True) is False:
+            client_id = state.router.resolve_client(source.key_id, target)  # same key or 404
+        else:
+            client_id = await resolve_or_start(state, source.key_id, target)
         token = await state.store.off_loop(state.store.get_token, source.token_id)
         if token is None or token.revoked_at is not None:
             raise RelayError("this world's connection token was revoked", code="API_KEY_INVALID")

@@ -217,7 +217,10 @@ async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) ->
             entry = registry.get(s.client_id or "")
             metadata = entry.metadata if entry is not None and entry.key_id == key.id else None
             active.append(active_json(s, metadata))
-    return json_response({"activeSessions": active, "pendingSessions": pending})
+    always_on = service.always_on.status(key.id) if service.always_on is not None else []
+    return json_response(
+        {"activeSessions": active, "pendingSessions": pending, "alwaysOn": always_on}
+    )
 
 
 @router.get("/session/{session_id}/log", response_class=Response, responses=ok(SessionLog))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .base import BUSY_TIMEOUT_MS, StoreConflict
 from .history import SessionHistory
 from .keys import KeysAndTokens
+from .logins import WorldLogin, WorldLogins
 from .pairing import Pairing
 from .records import (
     ApiKey,
@@ -33,8 +34,9 @@ __all__ = [
     "SessionRecord",
     "Store",
     "StoreConflict",
+    "WorldLogin",
 ]
 
 
-class Store(KeysAndTokens, Pairing, SessionHistory):
+class Store(KeysAndTokens, Pairing, SessionHistory, WorldLogins):
     """The relay's store on one SQLite file (see the parts for what each keeps)."""

@@ -42,6 +42,7 @@ class KeysAndTokens(SqliteBase):
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no active API key with id {key_id}")
+            db.execute("DELETE FROM world_logins WHERE key_id = ?", (key_id,))  # its secrets go
 
     def authenticate_key(self, plaintext: str) -> ApiKey | None:
         """The active key whose hash matches, compared in constant time; None otherwise."""

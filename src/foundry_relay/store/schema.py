@@ -87,6 +87,24 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE connection_tokens ADD COLUMN remote_targets TEXT;
     """,
+    # version 5: stored Foundry logins of always-on worlds (SPEC 16), sealed with the operator's
+    # key (AES-GCM): the password never appears here in clear
+    """
+    CREATE TABLE world_logins (
+        key_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        foundry_url TEXT NOT NULL,
+        username TEXT NOT NULL,
+        world_name TEXT,
+        sealed BLOB NOT NULL,
+        nonce BLOB NOT NULL,
+        sealed_by TEXT NOT NULL,
+        auto_start INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (key_id, client_id)
+    );
+    """,
 ]
 
 PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes
