@@ -29,6 +29,7 @@ from .cli_events import register as register_events_command
 from .cli_pair import pair_app
 from .cli_session import register as register_session_commands
 from .cli_simulate import register as register_simulate_command
+from .cli_worlds import worlds_app
 from .errors import RelayError
 from .logsetup import configure
 from .settings import Settings
@@ -45,6 +46,7 @@ tokens_app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(pair_app, name="pair")
+app.add_typer(worlds_app, name="worlds")
 session_app = typer.Typer(
     help="Client side: start, list and end headless sessions on a relay.", no_args_is_help=True
 )

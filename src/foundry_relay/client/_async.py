@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
 
@@ -22,6 +23,7 @@ from .common import (
     SseParser,
     StreamEvent,
     handshake_request,
+    login_request,
     parse_reply,
     route_request,
     start_request,
@@ -132,6 +134,41 @@ class AsyncRelayClient(AsyncRoutes):
     async def clients(self) -> ClientList:
         """``GET /clients``: this key's worlds, connected and known."""
         return cast(ClientList, await self.call(Request("GET", "/clients")))
+
+    # -- always-on worlds (SPEC 16) -------------------------------------------------------------
+
+    async def worlds(self) -> dict[str, Any]:
+        """``GET /worlds``: the key's known worlds with their stored login (no password)."""
+        return cast(dict[str, Any], await self.call(Request("GET", "/worlds")))
+
+    async def set_world_login(
+        self,
+        client_id: str,
+        *,
+        foundry_url: str,
+        username: str,
+        password: str,
+        world: str | None = None,
+        admin_password: str | None = None,
+    ) -> dict[str, Any]:
+        """Store a world's Foundry login on the relay (sealed for its key on the way, and at
+        rest with the operator's)."""
+        hs = await self.handshake(foundry_url=foundry_url, username=username, world=world)
+        request = login_request(
+            hs, client_id, password=password, admin_password=admin_password, world=world
+        )
+        return cast(dict[str, Any], await self.call(request))
+
+    async def clear_world_login(self, client_id: str) -> dict[str, Any]:
+        """``DELETE /worlds/{clientId}/login``."""
+        path = f"/worlds/{quote(client_id, safe='')}/login"
+        return cast(dict[str, Any], await self.call(Request("DELETE", path)))
+
+    async def set_auto_start(self, client_id: str, enabled: bool) -> dict[str, Any]:
+        """``PUT /worlds/{clientId}/auto-start``: start it on demand, bring it back."""
+        path = f"/worlds/{quote(client_id, safe='')}/auto-start"
+        body = {"enabled": enabled}
+        return cast(dict[str, Any], await self.call(Request("PUT", path, json=body)))
 
     # -- event streams (SPEC 14) ---------------------------------------------------------------
 

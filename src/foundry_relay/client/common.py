@@ -186,6 +186,27 @@ def start_request(
     return Request("POST", "/start-session", json=body)
 
 
+def login_request(
+    handshake: Handshake,
+    client_id: str,
+    *,
+    password: str,
+    admin_password: str | None,
+    world: str | None,
+) -> Request:
+    """``PUT /worlds/{clientId}/login`` with the password sealed for this handshake."""
+    encrypted = seal_envelope(
+        handshake["publicKey"],
+        password=password,
+        nonce=handshake["nonce"],
+        admin_password=admin_password,
+    )
+    body: dict[str, Any] = {"handshakeToken": handshake["token"], "encryptedPassword": encrypted}
+    if world:
+        body["world"] = world
+    return Request("PUT", f"/worlds/{quote(client_id, safe='')}/login", json=body)
+
+
 def find_route(name: str) -> Route:
     route = ROUTES_BY_NAME.get(name)
     if route is None:
