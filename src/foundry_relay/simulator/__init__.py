@@ -37,6 +37,16 @@ class RunningSimulator:
     def config(self) -> SimConfig:
         return self.state.config
 
+    async def restart(self) -> None:
+        """Foundry restarting, as its pages see it: every game socket drops and the logins are
+        forgotten (a page that reconnects is sent back to /join). The world and its settings
+        stay."""
+        self.state.logins.clear()
+        self.state.admin_sessions.clear()
+        for ws in list(self.state.game_sockets):
+            with contextlib.suppress(Exception):
+                await ws.close(code=1012, reason="Service restart")
+
 
 @contextlib.asynccontextmanager
 async def run_simulator(

@@ -289,11 +289,13 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
 
     async def game_socket(ws: WebSocket) -> None:
         user_id = state.logins.get(ws.cookies.get(COOKIE, ""))
-        if user_id is None:
-            await ws.close(code=4001)
+        if user_id is None:  # accepted, then closed: the page must see the code (no 403)
+            await ws.accept()
+            await ws.close(code=4001, reason="Not logged in")
             return
         await ws.accept()
         state.open_pages[user_id] = state.open_pages.get(user_id, 0) + 1
+        state.game_sockets.add(ws)
         try:
             while True:
                 message = await ws.receive()
@@ -302,6 +304,7 @@ def create_simulator(config: SimConfig | None = None) -> Starlette:
         except WebSocketDisconnect:
             pass
         finally:
+            state.game_sockets.discard(ws)
             state.open_pages[user_id] -= 1
 
     async def static(request: Request) -> Response:

@@ -149,6 +149,7 @@ class SimState:
         self.admin_sessions: set[str] = set()
         self.logins: dict[str, str] = {}  # session cookie -> user id
         self.open_pages: dict[str, int] = {}  # user id -> open game sockets
+        self.game_sockets: set[Any] = set()  # the open game sockets themselves
         # settings scope (world id, or world id/user id) -> world-scope settings
         self.world_settings: dict[str, dict[str, Any]] = self._load_settings()
         if config.paired_with:

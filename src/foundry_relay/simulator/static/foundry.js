@@ -143,6 +143,12 @@
     const proto = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${proto}://${location.host}${BASE}socket`);
     window.__gameSocket = socket;
+    // As Foundry's socket.io: a server that went away is retried every second; a server that
+    // no longer knows this login (it restarted) sends the page back to /join.
+    socket.addEventListener("close", (ev) => {
+      if (ev.code === 4001) { location.href = `${BASE}join`; return; }
+      setTimeout(() => { if (window.game) window.game.socket = openGameSocket(); }, 1000);
+    });
     return socket;
   }
 
