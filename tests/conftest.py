@@ -8,6 +8,8 @@ import contextlib
 import logging
 import os
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +114,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for secret, line in hits[:10]:
             print(f"  {secret}: {line}")
         session.exitstatus = 1
+
+
+def files_contain(directory: Path, pattern: str, needle: str) -> list[str]:
+    """The files under ``directory`` matching ``pattern`` that contain ``needle``, read by a
+    child process: opening an SQLite file in this process and closing it would drop this
+    process's POSIX locks on it (and with them its store's view of the WAL)."""
+    script = (
+        "import sys, pathlib\n"
+        "d, p, n = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3].encode()\n"
+        "print('\\n'.join(str(f) for f in d.glob(p) if n in f.read_bytes()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(directory), pattern, needle],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line for line in out.splitlines() if line]
 
 
 async def wait_until(predicate: Any, timeout: float = 10, interval: float = 0.05) -> bool:

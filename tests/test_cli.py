@@ -112,9 +112,9 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     from foundry_relay.store import MIGRATIONS
 
     store = Store(tmp_path / "relay.db")
-    assert store.schema_version == len(MIGRATIONS) == 4
+    assert store.schema_version == len(MIGRATIONS) == 5
     store.close()
-    assert Store(tmp_path / "relay.db").schema_version == 4  # reopening migrates nothing
+    assert Store(tmp_path / "relay.db").schema_version == 5  # reopening migrates nothing
 
 
 def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
@@ -138,7 +138,7 @@ def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = Store(path)
-    assert store.schema_version == 4
+    assert store.schema_version == 5
     old = store.authenticate_key("frk_old-key")
     assert old is not None and old.allow_execute_js is False  # keys made before: not allowed
     key = store.authenticate_key("frk_old-key")

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from foundry_relay.core.routes import ROUTES
 from foundry_relay.server import openapi
+from foundry_relay.vault import new_key
 
 from ..conftest import RelayFactory, RelayHandle
 from .module_client import FakeModule, echo
@@ -34,7 +36,10 @@ async def test_schemathesis_finds_no_server_error_or_schema_violation(
     relay_factory: RelayFactory, tmp_path: Path
 ) -> None:
     async with relay_factory(
-        allow_headless=True, handshake_max_pending=0, request_timeout=2
+        allow_headless=True,
+        handshake_max_pending=0,
+        request_timeout=2,
+        credentials_key=SecretStr(new_key()),  # the stored-login routes answer, not 403
     ) as relay:
         key_id, key = relay.new_key()
         _, token = relay.new_token(key_id)
