@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from websockets.asyncio.client import connect
 
 from foundry_relay.browser.engine import BrowserEngine
@@ -22,10 +23,11 @@ from foundry_relay.server.runner import run_relay
 from foundry_relay.settings import Settings
 from foundry_relay.simulator import SimConfig, run_simulator
 from foundry_relay.store import Store
+from foundry_relay.vault import new_key
 
-from ..conftest import RelayHandle, wait_until
+from ..conftest import RelayHandle, remember_secret, wait_until
 from .event_helpers import subscribe
-from .headless_helpers import client, paired_client, start
+from .headless_helpers import GM_PASSWORD, client, paired_client, start
 from .module_client import FakeModule
 
 
@@ -334,3 +336,36 @@ def _switches(module: FakeModule) -> list[tuple[str, int]]:
         for f in module.notices
         if f.get("type") == "event-subscription-update"
     ]
+
+
+async def test_an_always_on_world_starts_from_any_worker(
+    tmp_path: Path, shared_engine: BrowserEngine
+) -> None:
+    """A request at worker 1 for an offline always-on world: the primary (which has the
+    browser) starts it, and worker 1 answers once the world is back."""
+    async with (
+        cluster(
+            tmp_path,
+            shared_engine,
+            sessions_via=1,
+            allow_headless=True,
+            credentials_key=SecretStr(remember_secret(new_key())),
+            navigation_timeout=10,
+            world_launch_timeout=10,
+            game_ready_timeout=10,
+            module_connect_timeout=10,
+        ) as (w0, w1),
+        run_simulator(SimConfig(module_connect_delay=0.2)) as sim,
+    ):
+        _, key = w0.new_key()
+        info = await start(w1, sim, key)
+        async with client(w1, key) as c:
+            await c.end_session(info.session_id)
+            assert await wait_until(lambda: w1.state.hub.registry.get(info.client_id) is None)
+            await c.set_world_login(
+                info.client_id, foundry_url=sim.url, username="Gamemaster", password=GM_PASSWORD
+            )
+            await c.set_auto_start(info.client_id, True)
+            world = await c.world_info(client_id=info.client_id)
+            assert world["data"]["world"]["id"] == "test-world"
+        assert w0.state.headless.holdings().sessions == 1
