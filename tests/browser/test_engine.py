@@ -235,6 +235,7 @@ async def test_websocket_guard_refuses_origins_not_allowed(tmp_path: Path) -> No
                 return await new Promise((done) => {
                   ws.onmessage = (e) => done('open:' + e.data);
                   ws.onerror = () => done('error');
+                  ws.onclose = (e) => done('closed:' + e.code);
                 });
               } catch (e) { return e.name + ': ' + e.message; }
             }"""

@@ -10,9 +10,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from ..conftest import RelayFactory, RelayHandle, remember_minted
+from foundry_relay.server.runner import run_relay
+from foundry_relay.settings import Settings
+
+from ..conftest import RelayFactory, RelayHandle, remember_minted, remember_secret
 from ..processes import CLI
 from .module_client import FakeModule
 
@@ -360,3 +364,35 @@ async def test_relay_url_given_to_the_module(
             assert created.json()["pairUrl"].startswith(
                 "https://relay.example.org/pair/" if public_url else relay.url + "/pair/"
             )
+
+
+async def test_self_unpair_forgets_the_worlds_stored_login(tmp_path: Path) -> None:
+    """A GM unpairing the world: no stored login may start (and re-pair) it afterwards."""
+    import base64
+
+    from foundry_relay.store import Store
+    from foundry_relay.vault import Vault, new_key
+
+    store = Store(tmp_path / "relay.db")
+    record, _ = store.create_key("k")
+    store.remember_client(record.id, "fvtt_0123456789abcdef", world_id="w", world_title="W")
+    token_record, token = store.create_token(record.id, "w", client_id="fvtt_0123456789abcdef")
+    remember_secret(token)
+    vault = Vault(base64.b64decode(new_key()))
+    bound = f"{record.id}:fvtt_0123456789abcdef"
+    store.save_login(
+        record.id,
+        "fvtt_0123456789abcdef",
+        foundry_url="http://f",
+        username="GM",
+        world_name=None,
+        sealed=vault.seal({"password": "x"}, bound),
+    )
+    settings = Settings(_env_file=None, port=0, data_dir=tmp_path, allow_headless=False)  # type: ignore[call-arg]
+    async with run_relay(settings) as running:
+        async with httpx.AsyncClient(base_url=running.url) as http:
+            r = await http.post("/api/self-unpair", json={"token": token})
+            assert r.json()["message"] == "Unpaired successfully"
+    assert store.world_login(record.id, "fvtt_0123456789abcdef") is None
+    assert token_record.client_id == "fvtt_0123456789abcdef"
+    store.close()

@@ -361,7 +361,7 @@ async def test_ownership(relay_factory: RelayFactory) -> None:
         info = await start(relay, sim, key_a)
         async with relay.http(key_b) as b:
             listed = (await b.get("/session")).json()
-            assert listed == {"activeSessions": [], "pendingSessions": []}
+            assert listed == {"activeSessions": [], "pendingSessions": [], "alwaysOn": []}
             for r in (
                 await b.delete("/end-session", params={"sessionId": info.session_id}),
                 await b.get(f"/session/{info.session_id}/log"),

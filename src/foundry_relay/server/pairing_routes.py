@@ -8,6 +8,7 @@ relay) or with ``foundry-relay pair approve``. Unauthenticated endpoints are thr
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -327,6 +328,11 @@ async def self_unpair(request: Request) -> Response:
     revoked = await state.store.off_loop(state.store.revoke_token_by_plaintext, token)
     if revoked is None:
         return json_response({"success": True, "message": "Token not found; nothing to clean up"})
+    if (
+        revoked.client_id is not None
+    ):  # its world's stored login goes too: no auto-start re-pairs it
+        with contextlib.suppress(NotFound):
+            await state.store.off_loop(state.store.clear_login, revoked.key_id, revoked.client_id)
     await state.close_revoked()
     return json_response({"success": True, "message": "Unpaired successfully"})
 
