@@ -302,6 +302,10 @@ def serve(
     keep_alive_max_backoff: Annotated[
         float | None, typer.Option(help="KEEP_ALIVE_MAX_BACKOFF (s)")
     ] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(help="METRICS: off, open, or token (with METRICS_TOKEN in the environment)"),
+    ] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""
     settings = settings_from(**{k: v for k, v in locals().items()})

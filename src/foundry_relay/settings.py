@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     auto_start_wait: float = Field(120, gt=0)  # how long a request waits for its world to start
     auto_start_cooldown: float = Field(60, ge=0)  # no new start after a failed one
     keep_alive_max_backoff: float = Field(300, gt=0)  # longest wait between restarts
+    # GET /metrics (SPEC 11): off, open to anyone who reaches the port, or only with
+    # "Authorization: Bearer <METRICS_TOKEN>" (the token in the environment, never a flag).
+    metrics: Literal["off", "open", "token"] = "off"
+    metrics_token: SecretStr | None = None
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod

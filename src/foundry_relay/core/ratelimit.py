@@ -16,6 +16,7 @@ class RateLimiter:
     window: float = 60.0
     what: str = "session requests for this API key"
     _events: dict[str, deque[float]] = field(default_factory=dict)
+    hits: int = 0  # requests refused so far (for the metrics)
 
     def hit(self, key: str, now: float) -> None:
         """Count one event or raise ``RATE_LIMITED`` with ``retryAfter`` seconds."""
@@ -26,6 +27,7 @@ class RateLimiter:
             events.popleft()
         if len(events) >= self.limit:
             retry = max(1, int(events[0] + self.window - now + 0.999))
+            self.hits += 1
             raise RelayError(
                 f"too many {self.what} (limit {self.limit} per minute)",
                 code="RATE_LIMITED",

@@ -223,8 +223,10 @@ class HeadlessService:
         except RelayError as exc:
             # Its owner can read /session/{id}/log and /screenshot of the failed start.
             exc.extra.setdefault("sessionId", live.id)
+            self.state.stats.launch_failures[exc.code] += 1
             raise
         finally:
+            self.state.stats.launch_finished(session.timeline, time.time())
             live.launch = None
             self._trim_kept_logs()
             self._when_idle()

@@ -12,7 +12,7 @@ import logging
 from fastapi import FastAPI
 from starlette.datastructures import State
 from starlette.requests import Request
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ..core.forwarding import Route
@@ -44,12 +44,31 @@ class ForwardFastPath:
             if route is not None and not any(name == b"origin" for name, _ in scope["headers"]):
                 await self.serve(route, scope, receive, send)
                 return
+            await self.counted(scope, receive, send)
+            return
         elif scope["type"] == "websocket" and scope["path"] in MODULE_SOCKET_PATHS:
             # The module socket: every frame both ways would pass the stack's wrappers.
             scope["app"] = self.app
             await relay_endpoint(WebSocket(scope, receive, send))
             return
         await self.app(scope, receive, send)
+
+    async def counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request for the app, counted by its route template and status (metrics)."""
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            route = scope.get("route")
+            name = getattr(route, "path", None) or "unmatched"
+            self.app.state.relay.stats.http_request(name, scope["method"], status)
 
     async def serve(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self.app  # as Starlette sets it for the app's own routes
@@ -63,4 +82,5 @@ class ForwardFastPath:
         except Exception as exc:  # the app's last-resort handler, the same reply
             log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
             response = error_response(RelayError("internal error", code="INTERNAL"))
+        state.stats.http_request(route.path, route.method, response.status_code)
         await response(scope, receive, send)

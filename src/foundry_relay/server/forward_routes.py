@@ -4,6 +4,7 @@ parameters, validation, timeout and OpenAPI description; adding a route is one e
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -191,13 +192,17 @@ async def forward_request(request: Request, route: Route, key: ApiKey) -> Respon
     check_guard(route, key, body, params)
     if route.upload and not (params.get("path") and params.get("filename")):
         raise BadRequest("'path' and 'filename' are required")
-    reply = await state.router.forward(
-        key_id=key.id,
-        client_id=client_id,
-        route=route,
-        params=params,
-        timeout=route.timeout or state.settings.request_timeout,
-    )
+    started = time.perf_counter()
+    try:
+        reply = await state.router.forward(
+            key_id=key.id,
+            client_id=client_id,
+            route=route,
+            params=params,
+            timeout=route.timeout or state.settings.request_timeout,
+        )
+    finally:
+        state.stats.forward.observe(time.perf_counter() - started)
     response = _reply(route, reply, params)
     unknown = unknown_params(route, query, body)
     if unknown:

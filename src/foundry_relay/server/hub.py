@@ -34,6 +34,7 @@ class Connection:
     send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     closed: bool = False  # no more sends: unregistered or closing
     close_sent: bool = False
+    frames: Any = None  # a Counter of frames by direction (the metrics), when given
 
     async def send(self, frame: dict[str, Any] | str) -> None:
         data = frame if isinstance(frame, str) else orjson.dumps(frame).decode("utf-8")
@@ -42,6 +43,8 @@ class Connection:
                 raise ForwardingError("the client's socket is closed", code="CLIENT_GONE")
             try:
                 await self.ws.send_text(data)
+                if self.frames is not None:
+                    self.frames["out"] += 1
             except Exception as exc:  # the socket went away under us
                 raise ForwardingError("the client disconnected", code="CLIENT_GONE") from exc
 

@@ -182,6 +182,25 @@ class ClientInfo(BaseModel):
     sessionId: str | None = None
 
 
+class RelayHealth(BaseModel):
+    model_config = example(
+        {
+            "status": "ok",
+            "instanceId": "relay-1a2b3c4d",
+            "store": "ok",
+            "browser": "idle",
+            "sessions": 0,
+            "clients": 1,
+        }
+    )
+    status: str
+    instanceId: str
+    store: str
+    browser: str
+    sessions: int | None = None
+    clients: int
+
+
 class ClientList(BaseModel):
     model_config = example(
         {

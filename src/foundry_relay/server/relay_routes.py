@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from .. import __version__
 from ..core.clients import known_client_json
+from ..credentials import same_secret
+from ..errors import AuthError, NotFound, RelayError
 from ..store import ApiKey
 from .deps import json_response, relay_state, require_key
+from .metrics import registry_for, render
 from .models import ok
-from .pairing_models import ClientList, RelayStatus
+from .pairing_models import ClientList, RelayHealth, RelayStatus
+
+HEALTH_TIMEOUT = 3.0
 
 router = APIRouter(tags=["relay"])
 
@@ -28,6 +37,52 @@ async def status(request: Request) -> Response:
             "instanceId": state.instance_id,
         }
     )
+
+
+@router.get("/api/health", response_class=Response, responses=ok(RelayHealth))
+async def health(request: Request) -> Response:
+    """For load balancers and container health checks (no key needed): 200 while the store
+    answers, 503 otherwise; the browser's state is shown (idle is healthy: it starts on
+    demand)."""
+    state = relay_state(request)
+    checks: dict[str, Any] = {}
+    healthy = True
+    try:
+        await asyncio.wait_for(state.store.off_loop(state.store.ping), HEALTH_TIMEOUT)
+        checks["store"] = "ok"
+    except (RelayError, TimeoutError) as exc:
+        healthy = False
+        checks["store"] = getattr(exc, "code", "TIMEOUT")
+    headless = state.headless
+    if headless is None:
+        checks["browser"] = "disabled"
+    else:
+        running = headless.engine.browser_pid is not None
+        checks["browser"] = "running" if running else "idle"
+        checks["sessions"] = sum(1 for x in headless.live.values() if x.session.state == "active")
+    checks["clients"] = len(state.hub.registry.all())
+    body = {"status": "ok" if healthy else "unavailable", "instanceId": state.instance_id, **checks}
+    return json_response(body, 200 if healthy else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus text format (SPEC 11), as ``METRICS`` allows."""
+    state = relay_state(request)
+    mode = state.settings.metrics
+    if mode == "off":
+        raise NotFound("metrics are off on this relay (METRICS)", code="NOT_FOUND")
+    if mode == "token":
+        expected = state.settings.metrics_token
+        given = request.headers.get("authorization", "")
+        token = given[7:] if given.lower().startswith("bearer ") else ""
+        if expected is None or not same_secret(token, expected.get_secret_value()):
+            raise AuthError(
+                "metrics need Authorization: Bearer <METRICS_TOKEN>", code="API_KEY_INVALID"
+            )
+    if state.metrics_registry is None:
+        state.metrics_registry = registry_for(state)
+    return Response(render(state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/clients", response_class=Response, responses=ok(ClientList))

@@ -127,7 +127,7 @@ async def relay_endpoint(ws: WebSocket) -> None:
     if auth is None:
         return
     key_id = auth.key_id
-    conn = Connection(ws=ws, client_id=client_id)
+    conn = Connection(ws=ws, client_id=client_id, frames=state.stats.frames)
     entry = ClientEntry(
         client_id=client_id,
         key_id=key_id,
@@ -164,6 +164,7 @@ async def relay_endpoint(ws: WebSocket) -> None:
 
 async def _frame_loop(state: RelayState, entry: ClientEntry, conn: Any) -> None:
     ws: WebSocket = conn.ws
+    frames = state.stats.frames
     while True:
         try:
             message = await ws.receive()
@@ -171,6 +172,7 @@ async def _frame_loop(state: RelayState, entry: ClientEntry, conn: Any) -> None:
             return
         if message["type"] == "websocket.disconnect":
             return
+        frames["in"] += 1
         raw = message.get("text")
         if raw is None:
             data = message.get("bytes")

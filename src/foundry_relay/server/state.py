@@ -14,6 +14,7 @@ from ..core.pairing import to_ws_url
 from ..settings import Settings
 from ..store import ApiKey, Store
 from .hub import Connection, Hub
+from .metrics import Stats
 
 if TYPE_CHECKING:
     from ..headless import HeadlessService
@@ -37,6 +38,8 @@ class RelayState:
     throttles: Any = None  # per-address limits of the unauthenticated endpoints
     events: EventHub = None  # type: ignore[assignment]  # set in the lifespan
     remote: RemoteRequests = None  # type: ignore[assignment]  # set in the lifespan
+    stats: Stats = field(default_factory=lambda: Stats())
+    metrics_registry: Any = None  # built on the first scrape
     _watcher: asyncio.Task[None] | None = None
     _shut_down: bool = False
 

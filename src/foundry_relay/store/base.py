@@ -111,6 +111,11 @@ class SqliteBase:
         except sqlite3.Error:
             pass  # no transaction was open (BEGIN itself failed)
 
+    def ping(self) -> None:
+        """A write round trip (the health check): the file takes a transaction."""
+        with self._tx() as db:
+            db.execute("SELECT 1")
+
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
             try:
