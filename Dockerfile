@@ -2,7 +2,7 @@
 # (the same apt packages, the same venv), so what the tests run is what the image runs.
 #   docker build -t foundry-relay .
 #   docker run -p 3010:3010 -v relay-data:/data foundry-relay
-FROM debian:trixie-slim
+FROM debian:bookworm-slim
 
 ENV DEBIAN_FRONTEND=noninteractive \
     PYTHONUNBUFFERED=1 \
