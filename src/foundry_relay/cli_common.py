@@ -42,7 +42,7 @@ def settings_from(**overrides: Any) -> Settings:
 
 
 def open_store(data_dir: Path | None) -> Store:
-    return Store(settings_from(data_dir=data_dir).db_path)
+    return Store(settings_from(data_dir=data_dir).store_target)
 
 
 def fail(error: RelayError) -> typer.Exit:

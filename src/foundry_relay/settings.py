@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # "Authorization: Bearer <METRICS_TOKEN>" (the token in the environment, never a flag).
     metrics: Literal["off", "open", "token"] = "off"
     metrics_token: SecretStr | None = None
+    # The store: SQLite in DATA_DIR by default, or PostgreSQL (postgresql://user@host/db; the
+    # password, if any, in the URL or PGPASSWORD) for several relays on one database.
+    database_url: SecretStr | None = None
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod
@@ -141,3 +144,19 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "relay.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL (SQLite is the default)")
+        return value
+
+    @property
+    def store_target(self) -> Path | str:
+        """What the store opens: ``DATABASE_URL`` when set, else the SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.db_path

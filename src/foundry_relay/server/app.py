@@ -77,7 +77,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_store = store is None
-        the_store = store or Store(settings.db_path)
+        the_store = store or Store(settings.store_target)
         state = RelayState(settings=settings, store=the_store, hub=Hub(instance_id=""))
         peers = None
         if cluster is not None:

@@ -1,10 +1,12 @@
-"""The SQLite plumbing shared by every part of the store: a reading and a writing connection,
+"""The database plumbing shared by every part of the store: a reading and a writing connection,
 short transactions, translated errors, the schema migration and the change stamp that keeps
-key lookups cached until the file changes.
+key lookups cached until the data changes.
 
-Reads never wait in WAL mode, so the event loop reads directly. A write may wait for another
-process's lock (up to :data:`BUSY_TIMEOUT_MS`): async code runs writes through
-:meth:`SqliteBase.off_loop`, on a thread of their own, so no request waits for them.
+SQLite by default (a file in the data folder; reads never wait in WAL mode, so the event loop
+reads directly), or PostgreSQL (``DATABASE_URL=postgresql://…``, several relays sharing one
+database; :mod:`foundry_relay.store.postgres`) behind the same calls and the same SQL. A write may
+wait for another process's lock: async code runs writes through :meth:`SqliteBase.off_loop`, on a
+thread of their own, so no request waits for them.
 """
 
 from __future__ import annotations
@@ -54,15 +56,25 @@ class StoreConflict(StoreError):
 class SqliteBase:
     """Thread-safe access to the SQLite file. Cheap calls; used directly from the event loop."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._wdb = _connect(path)  # writes, in transactions (the writer thread, or sync callers)
-        try:
-            self._wdb.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
-        self._db = _connect(path)  # reads
+    def __init__(self, path: Path | str) -> None:
+        self._pg: Any = None
+        if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+            from .postgres import Postgres
+
+            self._pg = Postgres(path)
+            self.path: Path | str = self._pg.display
+            self._wdb: Any = self._pg.connect()
+            self._db: Any = self._pg.connect()
+        else:
+            path = Path(path)
+            self.path = path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._wdb = _connect(path)  # writes, in transactions (the writer thread, or callers)
+            try:
+                self._wdb.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+            self._db = _connect(path)  # reads
         self._lock = threading.Lock()  # guards the reading connection
         self._wlock = threading.Lock()  # guards the writing connection
         self._writer: ThreadPoolExecutor | None = None
@@ -87,7 +99,13 @@ class SqliteBase:
     # -- plumbing -------------------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[Any]:
+        if self._pg is not None:
+            with self._wlock, self._pg.transaction(self._wdb) as db:
+                yield db
+            self._own_writes += 1
+            self._drop_caches()
+            return
         with self._wlock:
             try:
                 self._wdb.execute("BEGIN IMMEDIATE")
@@ -116,14 +134,21 @@ class SqliteBase:
         with self._tx() as db:
             db.execute("SELECT 1")
 
-    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         with self._lock:
+            if self._pg is not None:
+                rows: list[Any] = self._pg.query(self._db, sql, args)
+                return rows
             try:
                 return list(self._db.execute(sql, args).fetchall())
             except sqlite3.Error as exc:
                 raise StoreError(f"store query failed: {exc}") from exc
 
     def _migrate(self) -> None:
+        if self._pg is not None:
+            with self._tx() as db:
+                self._pg.migrate(db, MIGRATIONS)
+            return
         with self._tx() as db:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -134,6 +159,8 @@ class SqliteBase:
 
     @property
     def schema_version(self) -> int:
+        if self._pg is not None:
+            return int(self._query(self._pg.VERSION_QUERY)[0][0])
         return int(self._query("PRAGMA user_version")[0][0])
 
     def close(self) -> None:
@@ -164,6 +191,8 @@ class SqliteBase:
 
     def change_stamp(self) -> tuple[int, int]:
         """Changes whenever this process or another one (the CLI) commits to the file."""
+        if self._pg is not None:  # a counter every write transaction raises
+            return int(self._query(self._pg.CHANGES_QUERY)[0][0]), self._own_writes
         return int(self._query("PRAGMA data_version")[0][0]), self._own_writes
 
     def get_key(self, key_id: str) -> ApiKey | None:

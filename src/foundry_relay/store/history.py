@@ -58,4 +58,4 @@ class SessionHistory(SqliteBase):
                 " WHERE state IN ('launching', 'active', 'ending')",
                 (reason, time.time()),
             )
-            return cur.rowcount
+            return int(cur.rowcount)

@@ -39,11 +39,11 @@ class Pairing(SqliteBase):
                 " world_title, server_origin, fingerprint, metadata)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key_id, client_id) DO UPDATE SET"
                 " last_seen = excluded.last_seen,"
-                " world_id = COALESCE(excluded.world_id, world_id),"
-                " world_title = COALESCE(excluded.world_title, world_title),"
-                " server_origin = COALESCE(excluded.server_origin, server_origin),"
-                " fingerprint = COALESCE(excluded.fingerprint, fingerprint),"
-                " metadata = COALESCE(excluded.metadata, metadata)",
+                " world_id = COALESCE(excluded.world_id, known_clients.world_id),"
+                " world_title = COALESCE(excluded.world_title, known_clients.world_title),"
+                " server_origin = COALESCE(excluded.server_origin, known_clients.server_origin),"
+                " fingerprint = COALESCE(excluded.fingerprint, known_clients.fingerprint),"
+                " metadata = COALESCE(excluded.metadata, known_clients.metadata)",
                 (
                     key_id,
                     client_id,
