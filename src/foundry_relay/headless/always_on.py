@@ -266,12 +266,14 @@ class AlwaysOn:
         self._cooldown.pop(k, None)  # keep-alive has its own backoff
         try:
             await self._launch_once(login)
-        except RelayError as exc:
-            comeback.last_error = exc.code
-            self._schedule(k, comeback)
-            return
         except asyncio.CancelledError:
             raise
+        except Exception as exc:  # a RelayError of the launch, or anything unforeseen: retry
+            comeback.last_error = exc.code if isinstance(exc, RelayError) else type(exc).__name__
+            if not isinstance(exc, RelayError):
+                log.warning("restart of always-on world %s failed", k[1], exc_info=exc)
+            self._schedule(k, comeback)
+            return
         comeback.restarts += 1
         comeback.attempts = 0
         comeback.next_at = None
