@@ -135,13 +135,19 @@ def files_contain(directory: Path, pattern: str, needle: str) -> list[str]:
 
 
 async def wait_until(predicate: Any, timeout: float = 10, interval: float = 0.05) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` passes (a retry with a deadline)."""
+    """Poll ``predicate`` (a plain or an async function) until it holds or ``timeout`` passes
+    (a retry with a deadline)."""
+
+    async def holds() -> bool:
+        result = predicate()
+        return bool(await result) if asyncio.iscoroutine(result) else bool(result)
+
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
-        if predicate():
+        if await holds():
             return True
         await asyncio.sleep(interval)
-    return bool(predicate())
+    return await holds()
 
 
 # -- relay ------------------------------------------------------------------------------------

@@ -30,6 +30,10 @@ async def _module(relay: RelayHandle, key_id: str, client_id: str = "world-1") -
     return module
 
 
+async def _no_reply(frame: dict[str, Any]) -> None:
+    """A module that reads its frames (the notices are recorded) and answers nothing."""
+
+
 def _updates(module: FakeModule) -> list[tuple[str, int]]:
     return [
         (f["channel"], f["count"])
@@ -225,7 +229,7 @@ async def test_streams_survive_a_module_reconnect_within_the_grace(
         _, token = relay.new_token(key_id, "world")
         first = FakeModule(relay.ws_url, "world-1", token=token)
         await first.connect()
-        first.serve(lambda f: asyncio.sleep(0, None))
+        first.serve(_no_reply)
         async with relay.http(key) as http, subscribe(http, "/rolls/subscribe") as stream:
             await stream.next()
             assert await wait_until(lambda: _updates(first) == [("roll-events", 1)])
@@ -233,7 +237,7 @@ async def test_streams_survive_a_module_reconnect_within_the_grace(
             assert await wait_until(lambda: relay.state.hub.registry.get("world-1") is None)
             second = FakeModule(relay.ws_url, "world-1", token=token)
             await second.connect()
-            second.serve(lambda f: asyncio.sleep(0, None))
+            second.serve(_no_reply)
             # The reconnected module hears which channels have listeners, and events flow on.
             assert await wait_until(lambda: _updates(second) == [("roll-events", 1)])
             await second.send(_roll("u", 5))
@@ -307,7 +311,7 @@ async def test_remote_requests_between_worlds_of_one_key(relay: RelayHandle) -> 
     remember_secret(narrow)
     limited = FakeModule(relay.ws_url, "limited", token=narrow)
     await limited.connect()
-    limited.serve(lambda f: asyncio.sleep(0, None))
+    limited.serve(_no_reply)
     for rid, to, success in (("n1", "target", True), ("n2", "source", False)):
         await limited.send(
             {

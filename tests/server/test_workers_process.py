@@ -4,7 +4,6 @@ killed is started again, and the relay stops cleanly."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -16,7 +15,7 @@ import httpx
 from foundry_relay.settings import Settings
 from foundry_relay.store import Store
 
-from ..conftest import remember_secret
+from ..conftest import remember_secret, wait_until
 from ..processes import spawn_listening
 from .module_client import FakeModule
 from .test_cluster import echo
@@ -88,17 +87,11 @@ async def test_two_worker_processes_share_the_port(tmp_path: Path) -> None:
         async def gone() -> bool:
             return not set(on_w1) & set(await _placement(url, key))
 
-        for _ in range(100):
-            if await gone():
-                break
-            await asyncio.sleep(0.1)
-        assert await gone()
+        assert await wait_until(gone, timeout=10)
         survivors = [c for c, w in placement.items() if w == "w0"]
         await _all_reachable(url, survivors, key)
-        for _ in range(300):  # started again (the first start was logged before "listening")
-            if any("worker 1 serving" in x for x in lines):
-                break
-            await asyncio.sleep(0.1)
+        # started again (its first start was logged before "listening")
+        assert await wait_until(lambda: any("worker 1 serving" in x for x in lines), timeout=30)
         more = await _spread(
             url, store, key_id, key, "b"
         )  # the restarted worker takes clients again
