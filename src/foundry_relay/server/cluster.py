@@ -12,8 +12,6 @@ interface and :class:`RemoteClient` connections: routes and core are unchanged.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -22,18 +20,22 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.clients import ClientEntry
 from ..core.events import BY_FRAME
-from ..core.routes import ROUTES
 from ..errors import RelayError
-from .directory import DirectoryRegistry, RemoteClient, error_from, error_json, link_id
+from .directory import (
+    DirectoryMember,
+    DirectoryRegistry,
+    RemoteClient,
+    error_from,
+    error_json,
+    link_id,
+)
 from .peers import PeerGone, PeerLink
 
 if TYPE_CHECKING:
-    from .hub import Hub
     from .state import RelayState
 
 log = logging.getLogger(__name__)
 
-ROUTES_BY_KEY = {(r.method, r.path): r for r in ROUTES}
 CONTROL_TIMEOUT = 10.0  # a claim or snapshot from the primary
 TOUCH_EVERY = 1.0  # activity of a session's client reported to the primary at most this often
 
@@ -52,11 +54,11 @@ class ClusterSpec:
         return self.index == 0
 
 
-class Cluster:
+class Cluster(DirectoryMember):
     """One worker's part in the cluster: the directory messages and remote forwarding."""
 
     def __init__(self, state: RelayState, spec: ClusterSpec) -> None:
-        self.state = state
+        super().__init__(state, spec.index)
         self.spec = spec
         self.registry = DirectoryRegistry(authoritative=spec.primary)
         self.link = PeerLink(
@@ -66,70 +68,20 @@ class Cluster:
             handler=self._handle,
             on_peer_lost=self._peer_lost,
         )
-        self._grace: dict[str, float] = {}  # dropped session clients (replica): clientId → since
         self._touched: dict[str, float] = {}
         self._leaving: set[int] = set()  # workers that said goodbye
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    @property
-    def hub(self) -> Hub:
-        return self.state.hub
 
     async def start(self) -> None:
         await self.link.start()
         if not self.spec.primary:
             answer = await self.link.request(0, {"op": "snapshot"}, CONTROL_TIMEOUT)
             for data in answer.get("clients", []):
-                self._add_remote(data)
+                self.add_remote(data)
 
     async def close(self) -> None:
         """Leave the cluster: the peers hear it first (no alarm about a lost worker)."""
         await self.link.broadcast({"op": "bye"})
         await self.link.close()
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    # -- entries on the wire -------------------------------------------------------------------
-
-    def _entry_json(self, entry: ClientEntry) -> dict[str, Any]:
-        conn = entry.connection
-        if isinstance(conn, RemoteClient):
-            worker, link = conn.worker, conn.link_id
-        else:
-            worker, link = self.spec.index, link_id(self.spec.index, entry)
-        return {
-            "client": entry.client_id,
-            "key": entry.key_id,
-            "worker": worker,
-            "link": link,
-            "instance": entry.instance_id,
-            "metadata": entry.metadata,
-            "publicUrl": entry.public_url,
-            "token": entry.token_id,
-            "session": entry.session_id,
-            "since": entry.connected_since,
-            "seen": entry.last_seen,
-        }
-
-    def _add_remote(self, data: dict[str, Any]) -> ClientEntry:
-        entry = ClientEntry(
-            client_id=data["client"],
-            key_id=data["key"],
-            connection=RemoteClient(self, int(data["worker"]), data["link"]),
-            instance_id=data["instance"],
-            metadata=data.get("metadata") or {},
-            public_url=data.get("publicUrl"),
-            token_id=data.get("token"),
-            session_id=data.get("session"),
-            connected_since=float(data["since"]),
-            last_seen=float(data.get("seen") or data["since"]),
-        )
-        self.registry.remote[entry.client_id] = entry
-        self._grace.pop(entry.client_id, None)
-        return entry
 
     # -- what the hub reports about its own sockets ---------------------------------------------
 
@@ -140,7 +92,7 @@ class Cluster:
             return True
         try:
             answer = await self.link.request(
-                0, {"op": "claim", **self._entry_json(entry)}, CONTROL_TIMEOUT
+                0, {"op": "claim", **self.entry_json(entry)}, CONTROL_TIMEOUT
             )
         except (PeerGone, TimeoutError):
             log.warning("client %s refused: the primary worker is not reachable", entry.client_id)
@@ -149,7 +101,7 @@ class Cluster:
 
     def ready(self, entry: ClientEntry) -> None:
         """This worker's socket got auth-success: the others may route to it."""
-        message = {"op": "up", **self._entry_json(entry)}
+        message = {"op": "up", **self.entry_json(entry)}
         if self.spec.primary:
             self._spawn(self.link.broadcast(message))
         else:
@@ -177,16 +129,6 @@ class Cluster:
             self._touched[entry.client_id] = now
             self._spawn(self.link.tell(0, {"op": "touch", "client": entry.client_id}))
 
-    def in_grace(self, key_id: str, client_id: str) -> bool:
-        """A worker's view of "this session's client dropped and may come back" (SPEC 4.2)."""
-        since = self._grace.get(client_id)
-        if since is None:
-            return False
-        if time.monotonic() - since > self.state.settings.client_grace_seconds:
-            del self._grace[client_id]
-            return False
-        return True
-
     def _in_grace(self, entry: ClientEntry) -> bool:
         hooks = self.hub.hooks
         return hooks is not None and hooks.gone_session_client(entry.key_id, entry.client_id)
@@ -194,7 +136,10 @@ class Cluster:
     # -- always-on worlds (SPEC 16): the primary starts them ---------------------------------------
 
     async def start_world(self, key_id: str, client_id: str | None) -> str | None:
-        """Ask the primary to start an offline always-on world; its clientId, or None."""
+        """Start an offline always-on world (the primary runs the browser); its clientId, or
+        None."""
+        if self.spec.primary:
+            return await self._local_start(key_id, client_id)
         timeout = self.state.settings.auto_start_wait + 5
         message = {"op": "start-world", "key": key_id, "client": client_id}
         try:
@@ -207,13 +152,8 @@ class Cluster:
         return started if isinstance(started, str) else None
 
     async def _start_world_here(self, message: dict[str, Any]) -> dict[str, Any]:
-        headless = self.state.headless
-        if headless is None or headless.always_on is None:
-            return {"client": None}
         try:
-            client = await headless.always_on.ensure_online(
-                str(message["key"]), message.get("client")
-            )
+            client = await self._local_start(str(message["key"]), message.get("client"))
         except RelayError as exc:
             return {"error": error_json(exc)}
         return {"client": client}
@@ -226,12 +166,13 @@ class Cluster:
         message = {"op": "listeners", "client": client_id, "channel": channel, "on": on}
         self._spawn(self.link.tell(0, message))
 
-    def send_frame(self, entry: ClientEntry, frame: dict[str, Any]) -> None:
-        """A frame for a module whose socket another worker holds."""
-        conn = entry.connection
-        if isinstance(conn, RemoteClient):
-            message = {"op": "send", "link": conn.link_id, "frame": frame}
-            self._spawn(self.link.tell(conn.worker, message))
+    def listening_here(self, client_id: str, channels: set[str]) -> None:
+        """(Not the primary) a client connected: the primary already has our listeners."""
+
+    def counts_listeners(self, client_id: str) -> bool:
+        """Does this worker add up the listeners of ``client_id`` for its module? The primary
+        does, for every client."""
+        return self.spec.primary
 
     def event(self, entry: ClientEntry, frame: dict[str, Any], skip: int = -1) -> None:
         """A module event this worker published to its own listeners: the other workers'
@@ -256,32 +197,24 @@ class Cluster:
         if self.spec.primary:
             self.event(entry, frame, skip=sender)
 
-    async def _send_here(self, link: str, frame: dict[str, Any]) -> None:
-        for entry in self.registry.local.all():
-            if link_id(self.spec.index, entry) == link:
-                send = getattr(entry.connection, "send", None)
-                if send is not None:
-                    with contextlib.suppress(RelayError):
-                        await send(frame)
-
     # -- messages from peers ----------------------------------------------------------------------
 
     async def _handle(self, sender: int, message: dict[str, Any]) -> dict[str, Any] | None:
         op = message.get("op")
         if op == "forward":
-            return await self._forward_here(message)
+            return await self.forward_here(message)
         if op == "bye":
             self._leaving.add(sender)
         elif op == "send":
-            await self._send_here(message["link"], message["frame"])
+            await self.send_here(message["link"], message["frame"])
         elif op == "event":
             self._event_here(sender, message)
         if op == "drop":
-            await self._drop(message["link"], str(message.get("reason", "replaced")))
+            await self.drop_here(message["link"], str(message.get("reason", "replaced")))
         elif self.spec.primary:
             return await self._primary_op(sender, op, message)
         elif op == "up":
-            self.state.events.client_connected(self._add_remote(message))
+            self.state.events.client_connected(self.add_remote(message))
         elif op == "down":
             self._remote_down(message)
         return None
@@ -290,7 +223,7 @@ class Cluster:
         self, sender: int, op: Any, message: dict[str, Any]
     ) -> dict[str, Any] | None:
         if op == "snapshot":
-            return {"clients": [self._entry_json(e) for e in self.registry.all()]}
+            return {"clients": [self.entry_json(e) for e in self.registry.all()]}
         if op == "start-world":
             return await self._start_world_here(message)
         if op == "claim":
@@ -334,7 +267,7 @@ class Cluster:
             close = getattr(old.connection, "close", None)
             if close is not None:
                 await close("replaced")
-        self._add_remote(data)
+        self.add_remote(data)
         return True
 
     def _remote_down(self, message: dict[str, Any]) -> None:
@@ -343,7 +276,7 @@ class Cluster:
             del self.registry.remote[entry.client_id]
             self.state.events.client_gone(entry)
         if message.get("grace"):
-            self._grace[str(message["client"])] = time.monotonic()
+            self.mark_grace(str(message["client"]))
 
     def _peer_lost(self, worker: int) -> None:
         """A worker's link closed (it stopped or died): its clients are gone."""
@@ -368,29 +301,3 @@ class Cluster:
             else:
                 self.registry.remote.pop(entry.client_id, None)
             self.state.events.client_gone(entry)
-
-    async def _drop(self, link: str, reason: str) -> None:
-        for entry in self.registry.local.all():
-            if link_id(self.spec.index, entry) == link:
-                conn = entry.connection
-                self.hub.unregister(entry)
-                close = getattr(conn, "close", None)
-                if close is not None:
-                    await close(reason)
-
-    async def _forward_here(self, message: dict[str, Any]) -> dict[str, Any]:
-        route = ROUTES_BY_KEY.get(tuple(message.get("route") or ()))
-        if route is None:
-            return {"error": error_json(RelayError("unknown route", code="BAD_REQUEST"))}
-        try:
-            reply = await self.hub.forward(
-                key_id=str(message["key"]),
-                client_id=str(message["client"]),
-                route=route,
-                params=message.get("params") or {},
-                timeout=float(message["timeout"]),
-                local_only=True,
-            )
-        except RelayError as exc:
-            return {"error": error_json(exc)}
-        return {"reply": reply}

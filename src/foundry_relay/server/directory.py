@@ -1,25 +1,35 @@
-"""The client directory of a cluster of workers (``serve --workers N``): each worker's own
-sockets and those the others hold (:class:`DirectoryRegistry`, behind the client registry
-interface), and the connection of a client another worker holds (:class:`RemoteClient`: what the
-hub sends to it goes over the peer link). :mod:`foundry_relay.server.cluster` keeps them in step."""
+"""The client directory shared by several processes: each one's own sockets and those the others
+hold (:class:`DirectoryRegistry`, behind the client registry interface), the connection of a
+client another process holds (:class:`RemoteClient`: what the hub sends to it goes over the
+link), and what every member does for the others (:class:`DirectoryMember`). Two kinds of
+members keep them in step: the workers of one relay (:mod:`foundry_relay.server.cluster`) and
+relay instances sharing Redis (:mod:`foundry_relay.server.federation`)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..core.clients import ClientEntry, InProcessClientRegistry, RegisterOutcome
 from ..core.forwarding import Route
+from ..core.routes import ROUTES
 from ..errors import STATUS, ForwardingError, RelayError
 from .peers import PeerGone
 
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from .hub import Hub
+    from .state import RelayState
+
+ROUTES_BY_KEY = {(r.method, r.path): r for r in ROUTES}
 
 
 class RemoteClient:
-    """The connection of a client another worker holds: the hub's sends go over the link."""
+    """The connection of a client another process holds: the hub's sends go over the link.
+    ``worker`` names that process on the link (a worker's index, or an instance's name)."""
 
-    def __init__(self, cluster: Cluster, worker: int, link_id: str) -> None:
+    def __init__(self, cluster: DirectoryMember, worker: Any, link_id: str) -> None:
         self.cluster = cluster
         self.worker = worker
         self.link_id = link_id
@@ -71,7 +81,7 @@ def error_from(data: dict[str, Any]) -> RelayError:
     )
 
 
-def link_id(index: int, entry: ClientEntry) -> str:
+def link_id(index: Any, entry: ClientEntry) -> str:
     """Names one socket of one worker (a reconnect under the same clientId is another)."""
     return f"{index}:{id(entry.connection):x}:{entry.connected_since!r}"
 
@@ -121,3 +131,132 @@ class DirectoryRegistry:
             if isinstance(entry.connection, RemoteClient) and entry.connection.link_id == link:
                 return entry
         return None
+
+
+class DirectoryMember:
+    """What every member of a shared directory does: entries on the wire, the replica of the
+    others' clients, and the requests a peer makes of the sockets this process holds."""
+
+    link: Any  # request(peer, message, timeout), tell(peer, message), broadcast(message)
+    registry: DirectoryRegistry
+
+    def __init__(self, state: RelayState, me: Any) -> None:
+        self.state = state
+        self.me = me  # this process's name on the link
+        self._grace: dict[str, float] = {}  # dropped session clients: clientId -> since
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def hub(self) -> Hub:
+        return self.state.hub
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def send_frame(self, entry: ClientEntry, frame: dict[str, Any]) -> None:
+        """A frame for a module whose socket another process holds."""
+        conn = entry.connection
+        if isinstance(conn, RemoteClient):
+            message = {"op": "send", "link": conn.link_id, "frame": frame}
+            self._spawn(self.link.tell(conn.worker, message))
+
+    async def _local_start(self, key_id: str, client_id: str | None) -> str | None:
+        headless = self.state.headless
+        if headless is None or headless.always_on is None:
+            return None
+        return await headless.always_on.ensure_online(key_id, client_id)
+
+    def entry_json(self, entry: ClientEntry) -> dict[str, Any]:
+        conn = entry.connection
+        if isinstance(conn, RemoteClient):
+            worker, link = conn.worker, conn.link_id
+        else:
+            worker, link = self.me, link_id(self.me, entry)
+        return {
+            "client": entry.client_id,
+            "key": entry.key_id,
+            "worker": worker,
+            "link": link,
+            "instance": entry.instance_id,
+            "metadata": entry.metadata,
+            "publicUrl": entry.public_url,
+            "token": entry.token_id,
+            "session": entry.session_id,
+            "since": entry.connected_since,
+            "seen": entry.last_seen,
+        }
+
+    def peer_of(self, data: dict[str, Any]) -> Any:
+        return data["worker"]
+
+    def add_remote(self, data: dict[str, Any]) -> ClientEntry:
+        entry = ClientEntry(
+            client_id=data["client"],
+            key_id=data["key"],
+            connection=RemoteClient(self, self.peer_of(data), data["link"]),
+            instance_id=data["instance"],
+            metadata=data.get("metadata") or {},
+            public_url=data.get("publicUrl"),
+            token_id=data.get("token"),
+            session_id=data.get("session"),
+            connected_since=float(data["since"]),
+            last_seen=float(data.get("seen") or data["since"]),
+        )
+        self.registry.remote[entry.client_id] = entry
+        self._grace.pop(entry.client_id, None)
+        return entry
+
+    def in_grace(self, key_id: str, client_id: str) -> bool:
+        """This process's view of "this session's client dropped and may come back" (SPEC 4.2)."""
+        since = self._grace.get(client_id)
+        if since is None:
+            return False
+        if time.monotonic() - since > self.state.settings.client_grace_seconds:
+            del self._grace[client_id]
+            return False
+        return True
+
+    def mark_grace(self, client_id: str) -> None:
+        self._grace[client_id] = time.monotonic()
+
+    def own_entry(self, link: str) -> ClientEntry | None:
+        for entry in self.registry.local.all():
+            if link_id(self.me, entry) == link:
+                return entry
+        return None
+
+    async def send_here(self, link: str, frame: dict[str, Any]) -> None:
+        entry = self.own_entry(link)
+        send = getattr(entry.connection, "send", None) if entry is not None else None
+        if send is not None:
+            with contextlib.suppress(RelayError):
+                await send(frame)
+
+    async def drop_here(self, link: str, reason: str) -> None:
+        entry = self.own_entry(link)
+        if entry is not None:
+            conn = entry.connection
+            self.hub.unregister(entry)
+            close = getattr(conn, "close", None)
+            if close is not None:
+                await close(reason)
+
+    async def forward_here(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A peer's forwarded request for a socket of this process: forwarded as our own."""
+        route = ROUTES_BY_KEY.get(tuple(message.get("route") or ()))
+        if route is None:
+            return {"error": error_json(RelayError("unknown route", code="BAD_REQUEST"))}
+        try:
+            reply = await self.hub.forward(
+                key_id=str(message["key"]),
+                client_id=str(message["client"]),
+                route=route,
+                params=message.get("params") or {},
+                timeout=float(message["timeout"]),
+                local_only=True,
+            )
+        except RelayError as exc:
+            return {"error": error_json(exc)}
+        return {"reply": reply}

@@ -85,7 +85,7 @@ class EventHub:
         self._tasks: set[asyncio.Task[Any]] = set()
         # In a cluster, the primary's view of the other workers' listeners: (client, channel)
         # -> the workers that have some. The module hears the sum of every worker's.
-        self._remote_on: dict[tuple[str, str], set[int]] = {}
+        self._remote_on: dict[tuple[str, str], set[Any]] = {}
 
     # -- subscribers ----------------------------------------------------------------------------
 
@@ -156,14 +156,14 @@ class EventHub:
     def _local_switch(self, client_id: str, channel: str, on: bool) -> None:
         """This worker's listeners of a channel came (on) or went (off)."""
         cluster = self.state.hub.cluster
-        if cluster is not None and not cluster.spec.primary:
-            cluster.listeners(client_id, channel, on)  # the primary decides
+        if cluster is not None and not cluster.counts_listeners(client_id):
+            cluster.listeners(client_id, channel, on)  # the one that adds them up decides
             return
         others = bool(self._remote_on.get((client_id, channel)))
         if not others:  # otherwise the module's switch does not change
             self._tell_module(client_id, channel, self._count(client_id, channel))
 
-    def remote_switch(self, worker: int, client_id: str, channel: str, on: bool) -> None:
+    def remote_switch(self, worker: Any, client_id: str, channel: str, on: bool) -> None:
         """(The primary) another worker's listeners of a channel came or went."""
         before = self._count(client_id, channel)
         workers = self._remote_on.setdefault((client_id, channel), set())
@@ -177,12 +177,12 @@ class EventHub:
         if (before == 0) != (after == 0):
             self._tell_module(client_id, channel, after)
 
-    def forget_worker(self, worker: int) -> None:
+    def forget_worker(self, worker: Any) -> None:
         """(The primary) a worker went away with its listeners."""
         for client_id, channel in [k for k, v in self._remote_on.items() if worker in v]:
             self.remote_switch(worker, client_id, channel, False)
 
-    def listening_workers(self, client_id: str, channel: str) -> set[int]:
+    def listening_workers(self, client_id: str, channel: str) -> set[Any]:
         return set(self._remote_on.get((client_id, channel), ()))
 
     def _tell_module(self, client_id: str, channel: str, count: int) -> None:
@@ -213,8 +213,10 @@ class EventHub:
         if timer is not None:
             timer.cancel()
         cluster = self.state.hub.cluster
-        if cluster is not None and not cluster.spec.primary:
-            return  # the primary tells the module, with every worker's listeners
+        if cluster is not None and not cluster.counts_listeners(entry.client_id):
+            # the one that adds them up tells the module, with everyone's listeners
+            cluster.listening_here(entry.client_id, set(self.counts(entry.client_id)))
+            return
         remote = {ch for (cid, ch) in self._remote_on if cid == entry.client_id}
         for channel in sorted(set(self.counts(entry.client_id)) | remote):
             count = self._count(entry.client_id, channel)

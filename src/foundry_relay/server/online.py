@@ -33,9 +33,9 @@ async def resolve_or_start(state: RelayState, key_id: str, client_id: str | None
 
 
 async def _start(state: RelayState, key_id: str, client_id: str | None) -> str | None:
+    cluster = state.hub.cluster
+    if cluster is not None:  # the primary, or (with Redis) one instance, starts it
+        return await cluster.start_world(key_id, client_id)
     if state.headless is not None and state.headless.always_on is not None:
         return await state.headless.always_on.ensure_online(key_id, client_id)
-    cluster = state.hub.cluster
-    if cluster is not None and not cluster.spec.primary:  # the primary runs the browser
-        return await cluster.start_world(key_id, client_id)
     return None
