@@ -25,6 +25,8 @@ from foundry_relay.server.runner import Running, run_relay
 from foundry_relay.settings import Settings
 from foundry_relay.store import Store
 
+from .services import postgres_server, postgres_url, redis_server  # noqa: F401 (fixtures)
+
 # -- secret scan ------------------------------------------------------------------------------
 
 SECRETS: set[str] = set()

@@ -190,7 +190,13 @@ def test_every_setting_is_a_serve_option() -> None:
     from foundry_relay.settings import Settings
 
     # Secrets only from the environment or a file, never a command line (ps shows those).
-    secrets = {"credentials_key", "credentials_key_previous", "metrics_token", "database_url"}
+    secrets = {
+        "credentials_key",
+        "credentials_key_previous",
+        "metrics_token",
+        "database_url",
+        "redis_url",
+    }
     assert set(Settings.model_fields) - secrets <= set(inspect.signature(serve).parameters)
     assert not secrets & set(inspect.signature(serve).parameters)
 

@@ -57,6 +57,8 @@ STATUS: dict[str, int] = {
     "LAUNCH_CANCELLED": 409,
     "SHUTTING_DOWN": 503,
     "STORE_UNAVAILABLE": 503,
+    "REDIS_DOWN": 503,
+    "WORLD_STARTING": 503,
     "CREDENTIALS_DISABLED": 403,
     "CREDENTIALS_UNREADABLE": 500,
     "LOGIN_NOT_STORED": 404,
@@ -146,4 +148,5 @@ WS_CLOSE: dict[str, tuple[int, str]] = {
     "session-ended": (1000, "Session ended"),
     "revoked": (1008, "Authentication failed"),
     "shutdown": (1001, "Relay shutting down"),
+    "unavailable": (1013, "Try again later"),
 }

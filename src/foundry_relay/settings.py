@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # The store: SQLite in DATA_DIR by default, or PostgreSQL (postgresql://user@host/db; the
     # password, if any, in the URL or PGPASSWORD) for several relays on one database.
     database_url: SecretStr | None = None
+    # Several relay instances as one (SPEC 11): their shared Redis (redis://[:password@]host:port
+    # /db), holding who holds which client and session, and carrying requests between them.
+    redis_url: SecretStr | None = None
 
     @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
     @classmethod
@@ -152,6 +155,15 @@ class Settings(BaseSettings):
             ("postgresql://", "postgres://")
         ):
             raise ValueError("DATABASE_URL must be a postgresql:// URL (SQLite is the default)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return value
 
     @property

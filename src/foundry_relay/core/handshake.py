@@ -119,6 +119,10 @@ class InProcessHandshakeStore:
             raise HandshakeError("invalid or expired handshake token")
         return handshake
 
+    def knows(self, token: str) -> bool:
+        """Is this handshake held here (with Redis, another instance may hold it)?"""
+        return token in self._by_token
+
     def sweep(self, now: float) -> int:
         doomed = [t for t, h in self._by_token.items() if now >= h.expires_at]
         for token in doomed:

@@ -76,6 +76,7 @@ class Launcher:
             username=session.username,
             world_name=session.world_name,
             started_at=session.started_at,
+            instance_id=self.service.state.instance_id,
         )
         record, plaintext = await store.off_loop(
             store.create_token, session.key_id, session_id=live.id
@@ -103,6 +104,7 @@ class Launcher:
         if session.state != "launching":
             raise asyncio.CancelledError
         session.activate(entry.client_id, time.time())
+        self.service.changed(session)
         await store.off_loop(
             store.record_session_state, live.id, "active", client_id=entry.client_id
         )
@@ -184,6 +186,7 @@ class Launcher:
             state, reason = "ended", session.reason or error.code
         live.client_claim = None
         self.service.sessions.release(session)
+        self.service.changed(session)
         store = self.service.state.store
         await store.off_loop(
             store.record_session_state, live.id, state, reason=reason, ended_at=now

@@ -35,6 +35,7 @@ from .urlguard import FoundryUrlGuard
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
+    from ..server.shared_sessions import SharedSessions
     from ..server.state import RelayState
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class HeadlessService:
         self.pairing = PairingStep(state, self.timeouts, lambda: list(self.live.values()))
         self.launcher = Launcher(self)
         self.always_on: AlwaysOn | None = None  # set by AlwaysOn itself (SPEC 16)
+        self.shared: SharedSessions | None = None  # with Redis: every instance's sessions
         self._sweeper: asyncio.Task[None] | None = None
         self._idle: asyncio.TimerHandle | None = None  # closes the browser when nothing runs
         self._background: set[asyncio.Task[Any]] = set()
@@ -102,7 +104,8 @@ class HeadlessService:
             reap_stale(self.engine.home)
         await self.keys.start()
         store = self.state.store
-        marked = await store.off_loop(store.mark_unfinished_sessions, "relay-shutdown")
+        alive = await self.shared.alive_instances() if self.shared is not None else []
+        marked = await store.off_loop(store.mark_unfinished_sessions, "relay-shutdown", alive=alive)
         if marked:
             log.info("marked %d session(s) of a previous run as ended", marked)
         await AlwaysOn(self).open()
@@ -166,9 +169,9 @@ class HeadlessService:
         if not username or not username.strip():
             raise BadRequest("x-username header is required")
         url = await self.urls.check(foundry_url)
-        self.rate.hit(key.id, time.monotonic())
+        await self.hit_rate(key.id)
         pair = await self.keys.current()
-        return self.handshakes.create(
+        hs = self.handshakes.create(
             key_id=key.id,
             foundry_url=url,
             username=username.strip(),
@@ -179,18 +182,28 @@ class HeadlessService:
             ttl=self.settings.handshake_ttl_seconds,
             max_pending=self.settings.handshake_max_pending,
         )
+        if self.shared is not None:  # a start on another instance is passed here
+            await self.shared.handshake_made(hs)
+        return hs
 
     # -- start ----------------------------------------------------------------------------------
 
-    async def start_session(self, key: ApiKey, request: StartRequest) -> tuple[str, str]:
+    async def start_session(self, key_id: str, request: StartRequest) -> tuple[str, str]:
         """Launch a session; returns ``(sessionId, clientId)`` once its module connected."""
         if self._stopping:
             raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
-        self.rate.hit(key.id, time.monotonic())
-        hs = self.handshakes.consume(request.handshake_token, key.id, time.time())
+        await self.hit_rate(key_id)
+        hs = self.handshakes.consume(request.handshake_token, key_id, time.time())
         credentials = open_envelope(hs, request.encrypted_password)
         world = request.world_name or hs.world_name
-        return await self.launch(key.id, hs.foundry_url, hs.username, world, credentials, request)
+        return await self.launch(key_id, hs.foundry_url, hs.username, world, credentials, request)
+
+    async def hit_rate(self, key_id: str) -> None:
+        """One session request of the key (``SESSION_RATE_LIMIT``; across instances with Redis)."""
+        if self.shared is not None:
+            await self.shared.hit_rate(self.rate, "session", key_id)
+        else:
+            self.rate.hit(key_id, time.monotonic())
 
     async def launch(
         self,
@@ -216,6 +229,13 @@ class HeadlessService:
             per_key_cap=self.settings.max_headless_sessions,
             total_cap=self.settings.max_total_headless_sessions,
         )
+        if self.shared is not None:  # the caps count every instance's sessions
+            try:
+                await self.shared.reserve(session)
+            except RelayError as exc:
+                session.fail(exc.code, time.time())
+                self.sessions.release(session)
+                raise
         live = self.live[session.session_id] = LiveSession(session, launch=asyncio.current_task())
         log.info("session %s launching (key %s, %s as %s)", live.id, key_id, foundry_url, username)
         try:
@@ -246,18 +266,24 @@ class HeadlessService:
         if session.state == "launching":
             session.enter_stage(stage, time.time())
             log.info("session %s stage %s", session.session_id, stage)
+            self.changed(session)
+
+    def changed(self, session: Session) -> None:
+        """A session's state, stage or client changed (other instances list it)."""
+        if self.shared is not None:
+            self.shared.changed(session)
 
     # -- end ------------------------------------------------------------------------------------
 
-    def owned(self, key: ApiKey, session_id: str) -> LiveSession:
+    def owned(self, key_id: str, session_id: str) -> LiveSession:
         """One of the key's sessions (live or with its log kept); the same 404 for others'."""
         live = self.live.get(session_id)
-        if live is None or live.key_id != key.id:
+        if live is None or live.key_id != key_id:
             raise NotFound(f"no session '{session_id}'", code="SESSION_NOT_FOUND")
         return live
 
-    async def end(self, key: ApiKey, session_id: str) -> None:
-        live = self.owned(key, session_id)
+    async def end(self, key_id: str, session_id: str) -> None:
+        live = self.owned(key_id, session_id)
         if live.session.state not in ("launching", "active"):
             raise NotFound(f"no session '{session_id}'", code="SESSION_NOT_FOUND")
         await self._end(live, "ended-by-user")
@@ -265,7 +291,9 @@ class HeadlessService:
     async def _end(self, live: LiveSession, reason: str) -> None:
         session = live.session
         was_launching = session.state == "launching"
-        if not session.begin_end(reason, time.time()):
+        began = session.begin_end(reason, time.time())
+        self.changed(session)
+        if not began:
             with contextlib.suppress(TimeoutError):  # another caller is ending it: wait, bounded
                 await asyncio.wait_for(live.done.wait(), 30)
             return
@@ -290,6 +318,7 @@ class HeadlessService:
         session.finish(now)
         live.client_claim = None
         self.sessions.release(session)
+        self.changed(session)
         live.diagnostics.kept_until = now + self.settings.diagnostics_ttl_seconds
         store = self.state.store
         await store.off_loop(
@@ -355,6 +384,7 @@ class HeadlessService:
         live = self._active(entry)
         if live is not None and live.session.dropped_at is not None:
             live.session.client_returned(time.time())
+            self.changed(live.session)
             log.info("session %s: client %s reconnected", live.id, entry.client_id)
             self.arm_timer(live)
 
@@ -362,6 +392,7 @@ class HeadlessService:
         live = self._active(entry)
         if live is not None:
             live.session.client_dropped(time.time())
+            self.changed(live.session)
             log.info(
                 "session %s: client %s dropped; grace %gs",
                 live.id,
@@ -394,16 +425,16 @@ class HeadlessService:
 
     # -- queries --------------------------------------------------------------------------------
 
-    def sessions_of(self, key: ApiKey) -> list[Session]:
+    def sessions_of(self, key_id: str) -> list[Session]:
         """The key's launching and active sessions, oldest first."""
-        return sorted(self.sessions.for_key(key.id), key=lambda s: s.started_at)
+        return sorted(self.sessions.for_key(key_id), key=lambda s: s.started_at)
 
     def page_of(self, session_id: str) -> Page | None:
         live = self.live.get(session_id)
         return live.page.page if live is not None and live.page is not None else None
 
-    async def screenshot(self, key: ApiKey, session_id: str) -> bytes:
-        live = self.owned(key, session_id)
+    async def screenshot(self, key_id: str, session_id: str) -> bytes:
+        live = self.owned(key_id, session_id)
         if live.page is not None:
             png = await live.page.screenshot()
             if png is not None:

@@ -25,6 +25,7 @@ from .deps import error_response
 from .dispatch import ExactPaths
 from .event_routes import event_router
 from .events import EventHub
+from .federation import Federation
 from .forward_routes import add_forwarded_routes
 from .hub import Hub
 from .openapi import install_openapi
@@ -79,10 +80,12 @@ def create_app(
         own_store = store is None
         the_store = store or Store(settings.store_target)
         state = RelayState(settings=settings, store=the_store, hub=Hub(instance_id=""))
-        peers = None
+        peers: Cluster | Federation | None = None
         if cluster is not None:
             state.instance_id = f"{cluster.name}-w{cluster.index}"
             peers = Cluster(state, cluster)
+        elif settings.redis_url is not None:  # one of several instances sharing Redis
+            peers = state.federation = Federation(state, settings.redis_url.get_secret_value())
         # Forwarding checks the client's token right after the same request's key lookup,
         # which has just read the store's change stamp: no second read.
         state.hub = Hub(
@@ -99,6 +102,8 @@ def create_app(
             await peers.start()
         if settings.allow_headless and (cluster is None or cluster.primary):
             state.headless = HeadlessService(state, engine=engine)
+            if state.federation is not None:
+                state.headless.shared = state.federation.sessions
             await state.headless.open()
         # Everything loaded so far lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise stall requests for tens of milliseconds.

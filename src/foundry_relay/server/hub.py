@@ -21,6 +21,7 @@ from ..errors import WS_CLOSE, BadRequest, ForwardingError, NotFound, RelayError
 
 if TYPE_CHECKING:
     from .cluster import Cluster
+    from .federation import Federation
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ class Hub:
         self.registry: ClientRegistry = registry or InProcessClientRegistry()
         self.correlator = Correlator()
         self.hooks: SessionHooks | None = None
-        self.cluster: Cluster | None = None  # the other workers (serve --workers N)
+        # the other workers (serve --workers N) or instances (REDIS_URL)
+        self.cluster: Cluster | Federation | None = None
         self._is_token_active = is_token_active
         self._auth_waiters: dict[str, asyncio.Future[ClientEntry]] = {}
 
@@ -112,9 +114,15 @@ class Hub:
         if outcome == "taken":
             log.warning("client %s refused: clientId held by another API key", entry.client_id)
             return False
-        if self.cluster is not None and not await self.cluster.claim(entry):
-            self.registry.unregister(entry.client_id, entry.connection)
-            return False
+        if self.cluster is not None:
+            try:
+                claimed = await self.cluster.claim(entry)
+            except RelayError:  # the directory is unreachable: the module tries again later
+                self.registry.unregister(entry.client_id, entry.connection)
+                raise
+            if not claimed:
+                self.registry.unregister(entry.client_id, entry.connection)
+                return False
         if outcome == "replaced" and old is not None:
             log.info("client %s reconnected; replacing its old socket", entry.client_id)
             old_conn = old.connection

@@ -46,8 +46,10 @@ class RedisLink:
         name: str,
         handler: Handler,
         on_reconnect: Callable[[], Awaitable[None]] | None = None,
+        subscriber: aioredis.Redis | None = None,
     ) -> None:
-        self.redis = redis
+        self.redis = redis  # publishes
+        self.subscriber = subscriber or redis  # without a read timeout: it waits for messages
         self.name = name
         self.handler = handler
         self.on_reconnect = on_reconnect
@@ -132,7 +134,7 @@ class RedisLink:
         delay = 0.1
         first = True
         while True:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(inbox(self.name), ALL)
                 self.up.set()

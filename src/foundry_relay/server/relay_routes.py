@@ -53,6 +53,13 @@ async def health(request: Request) -> Response:
     except (RelayError, TimeoutError) as exc:
         healthy = False
         checks["store"] = getattr(exc, "code", "TIMEOUT")
+    if state.federation is not None:
+        try:
+            await asyncio.wait_for(state.federation.ping(), HEALTH_TIMEOUT)
+            checks["redis"] = "ok"
+        except (RelayError, TimeoutError) as exc:
+            healthy = False
+            checks["redis"] = getattr(exc, "code", "TIMEOUT")
     headless = state.headless
     if headless is None:
         checks["browser"] = "disabled"

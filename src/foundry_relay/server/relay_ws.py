@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..core.clients import METADATA_FIELDS, ClientEntry
 from ..core.events import BY_FRAME as EVENT_FRAMES
-from ..errors import WS_CLOSE, BadRequest, error_response_parts
+from ..errors import WS_CLOSE, BadRequest, RelayError, error_response_parts
 from .hub import Connection
 
 if TYPE_CHECKING:
@@ -138,7 +138,13 @@ async def relay_endpoint(ws: WebSocket) -> None:
         token_id=auth.token_id,
         session_id=auth.session_id,
     )
-    if not await state.hub.register(entry):
+    try:
+        registered = await state.hub.register(entry)
+    except RelayError as exc:
+        log.warning("client %s: not registered (%s); it may try again", client_id, exc.code)
+        await _close(ws, "unavailable")
+        return
+    if not registered:
         await _close(ws, "client-taken")
         return
     try:

@@ -4,6 +4,7 @@ validation and the wire formats; the headless service does the work."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from fastapi.responses import Response
 from ..core.clients import METADATA_FIELDS
 from ..core.handshake import Handshake
 from ..core.sessions import Session
-from ..errors import BadRequest, RelayError
+from ..errors import BadRequest, NotFound, RelayError
 from ..headless import HeadlessService, LiveSession
 from ..headless.launch import StartRequest
 from ..store import ApiKey
@@ -130,6 +131,45 @@ def _headless(request: Request) -> HeadlessService:
     return state.headless
 
 
+# -- with REDIS_URL: requests for a handshake or session another instance holds -----------------
+
+
+async def _handshake_elsewhere(
+    request: Request, service: HeadlessService, token: str
+) -> str | None:
+    federation = relay_state(request).federation
+    if federation is None or service.handshakes.knows(token):
+        return None
+    owner = await federation.sessions.handshake_owner(token)
+    return owner if owner is not None and owner != federation.me else None
+
+
+async def _session_elsewhere(request: Request, session_id: str) -> str | None:
+    federation = relay_state(request).federation
+    if federation is None:
+        return None
+    owner = await federation.sessions.where(session_id)
+    return owner if owner is not None and owner != federation.me else None
+
+
+async def _passed(request: Request, instance: str, op: str, key_id: str, **payload: Any) -> Any:
+    """Ask ``instance`` to serve a session request; a start answers like a local one."""
+    state = relay_state(request)
+    assert state.federation is not None
+    s = state.settings
+    timeout = (
+        s.navigation_timeout * 2
+        + s.world_launch_timeout
+        + s.game_ready_timeout
+        + s.module_connect_timeout
+        + 30
+    )
+    answer = await state.federation.pass_session(instance, op, key_id, timeout, **payload)
+    if op == "start":
+        return str(answer["sessionId"]), str(answer["clientId"])
+    return answer
+
+
 router = APIRouter(tags=["sessions"])
 
 
@@ -160,7 +200,12 @@ async def start_session(request: Request, key: ApiKey = Depends(require_key)) ->
     service = _headless(request)
     body = await read_json_body(request, START_BODY_LIMIT)
     start = start_request(body, service.settings.capture_browser_console)
-    launch = asyncio.ensure_future(service.start_session(key, start))
+    elsewhere = await _handshake_elsewhere(request, service, start.handshake_token)
+    if elsewhere is not None:  # the instance holding the handshake's key launches it
+        work: Any = _passed(request, elsewhere, "start", key.id, body=body)
+    else:
+        work = service.start_session(key.id, start)
+    launch = asyncio.ensure_future(work)
     gone = asyncio.ensure_future(wait_disconnect(request))
     try:
         await asyncio.wait({launch, gone}, return_when=asyncio.FIRST_COMPLETED)
@@ -200,7 +245,13 @@ async def end_session(
         session_id = value
     if not session_id:
         raise BadRequest("sessionId is required")
-    await service.end(key, session_id)
+    try:
+        await service.end(key.id, session_id)
+    except NotFound:
+        instance = await _session_elsewhere(request, session_id)
+        if instance is None:
+            raise
+        await _passed(request, instance, "end", key.id, session=session_id)
     return json_response({"status": "ok", "message": "Session ended"})
 
 
@@ -210,7 +261,12 @@ async def list_sessions(request: Request, key: ApiKey = Depends(require_key)) ->
     service = _headless(request)
     registry = relay_state(request).hub.registry
     active, pending = [], []
-    for s in service.sessions_of(key):
+    sessions = service.sessions_of(key.id)
+    federation = relay_state(request).federation
+    if federation is not None:  # every instance's
+        sessions += await federation.sessions.of_others(key.id)
+        sessions.sort(key=lambda s: s.started_at)
+    for s in sessions:
         if s.state == "launching":
             pending.append(pending_json(s))
         elif s.state == "active":
@@ -228,7 +284,14 @@ async def session_log(
     session_id: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
     """Stage timeline, failure and captured console lines of one of the caller's sessions."""
-    return json_response(log_json(_headless(request).owned(key, session_id)))
+    try:
+        return json_response(log_json(_headless(request).owned(key.id, session_id)))
+    except NotFound:
+        instance = await _session_elsewhere(request, session_id)
+        if instance is None:
+            raise
+        answer = await _passed(request, instance, "log", key.id, session=session_id)
+        return json_response(answer["log"])
 
 
 @router.get(
@@ -240,5 +303,12 @@ async def session_screenshot(
     session_id: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
     """PNG of the failing page, or of the live page of an active session."""
-    png = await _headless(request).screenshot(key, session_id)
+    try:
+        png = await _headless(request).screenshot(key.id, session_id)
+    except NotFound:
+        instance = await _session_elsewhere(request, session_id)
+        if instance is None:
+            raise
+        answer = await _passed(request, instance, "screenshot", key.id, session=session_id)
+        png = base64.b64decode(answer["png"])
     return Response(png, media_type="image/png")

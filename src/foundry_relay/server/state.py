@@ -19,6 +19,7 @@ from .metrics import Stats
 if TYPE_CHECKING:
     from ..headless import HeadlessService
     from .events import EventHub
+    from .federation import Federation
     from .remote import RemoteRequests
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class RelayState:
     events: EventHub = None  # type: ignore[assignment]  # set in the lifespan
     remote: RemoteRequests = None  # type: ignore[assignment]  # set in the lifespan
     stats: Stats = field(default_factory=lambda: Stats())
+    federation: Federation | None = None  # with REDIS_URL: the other instances
     metrics_registry: Any = None  # built on the first scrape
     _watcher: asyncio.Task[None] | None = None
     _shut_down: bool = False

@@ -171,3 +171,4 @@ class SessionRecord:
     started_at: float
     ended_at: float | None
     end_reason: str | None
+    instance_id: str | None = None

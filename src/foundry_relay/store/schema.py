@@ -105,6 +105,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (key_id, client_id)
     );
     """,
+    # version 6: which relay instance ran a session, so an instance starting on a shared database
+    # ends only the sessions of instances that are gone (SPEC 11)
+    """
+    ALTER TABLE session_history ADD COLUMN instance_id TEXT;
+    """,
 ]
 
 PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes

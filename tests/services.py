@@ -1,5 +1,6 @@
-"""A real PostgreSQL server for the store's tests (Debian's ``postgresql``, started in a private
-folder on a free port for the test session), and a fresh database per test."""
+"""Real servers the shared-state tests need, from Debian: PostgreSQL (``postgresql``, started in a
+private folder on a free port for the test session, a fresh database per test) and Redis
+(``redis-server``, a fresh one per test, which a test may stop and start again)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +77,51 @@ def postgres_url(postgres_server: str) -> str:
     with psycopg.connect(postgres_server + "/postgres", autocommit=True) as db:
         db.execute(f"CREATE DATABASE {name}")
     return f"{postgres_server}/{name}"
+
+
+class RedisServer:
+    """One ``redis-server`` on 127.0.0.1 without persistence: stopping it loses its data, as a
+    restarted cache would."""
+
+    def __init__(self, home: Path) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not os.path.exists(binary):
+            pytest.fail("redis-server is not installed (apt-get install redis-server)")
+        self.binary = binary
+        self.home = home
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "no", "--dir", str(self.home), "--loglevel", "warning"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
