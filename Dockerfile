@@ -23,8 +23,9 @@ COPY --chown=relay:relay src ./src
 COPY --chown=relay:relay scripts ./scripts
 
 USER relay
-# Chromium is already installed above, so setup.sh only builds the venv.
-RUN bash scripts/setup.sh
+# Chromium is already installed above, so setup.sh only builds the venv (with PostgreSQL's
+# driver, for DATABASE_URL; Redis's client is always there).
+RUN bash scripts/setup.sh postgres
 ENV PATH=/app/.venv/bin:$PATH
 
 VOLUME ["/data"]

@@ -145,13 +145,17 @@ class RelayProcess:
 
 
 @contextlib.contextmanager
-def relay_process(**env: str) -> Iterator[RelayProcess]:
-    """``foundry-relay serve`` on a free port with a fresh data folder and one API key."""
+def relay_process(*, share: RelayProcess | None = None, **env: str) -> Iterator[RelayProcess]:
+    """``foundry-relay serve`` on a free port with a fresh data folder and one API key;
+    ``share``: another instance whose data folder (store and key) this one uses too."""
     with tempfile.TemporaryDirectory(prefix="relay-bench-") as tmp:
-        data = Path(tmp)
-        store = Store(data / "relay.db")
-        _, key = store.create_key("bench")
-        store.close()
+        data = Path(tmp) if share is None else share.data
+        if share is None:
+            store = Store(data / "relay.db")
+            _, key = store.create_key("bench")
+            store.close()
+        else:
+            key = share.key
         full_env = {
             **os.environ,
             "LOG_LEVEL": "WARNING",

@@ -112,9 +112,9 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     from foundry_relay.store import MIGRATIONS
 
     store = Store(tmp_path / "relay.db")
-    assert store.schema_version == len(MIGRATIONS) == 5
+    assert store.schema_version == len(MIGRATIONS) == 6
     store.close()
-    assert Store(tmp_path / "relay.db").schema_version == 5  # reopening migrates nothing
+    assert Store(tmp_path / "relay.db").schema_version == 6  # reopening migrates nothing
 
 
 def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
@@ -134,11 +134,19 @@ def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
         "INSERT INTO known_clients (key_id, client_id, first_seen, last_seen)"
         " VALUES ('k1', 'fvtt_0000000000000001', 1, 2)"
     )
+    db.execute(
+        "INSERT INTO session_history (session_id, key_id, foundry_url, username, state,"
+        " started_at) VALUES ('s1', 'k1', 'http://f', 'GM', 'active', 1)"
+    )
     db.execute("PRAGMA user_version=1")
     db.commit()
     db.close()
     store = Store(path)
-    assert store.schema_version == 5
+    assert store.schema_version == 6
+    # A session of a process before instances were recorded: no live instance can own it.
+    assert store.mark_unfinished_sessions("relay-shutdown", alive=["relay-live"]) == 1
+    ended = store.get_session_record("s1")
+    assert ended is not None and (ended.state, ended.instance_id) == ("ended", None)
     old = store.authenticate_key("frk_old-key")
     assert old is not None and old.allow_execute_js is False  # keys made before: not allowed
     key = store.authenticate_key("frk_old-key")

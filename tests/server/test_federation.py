@@ -28,7 +28,7 @@ from ..services import RedisServer
 from .event_helpers import subscribe
 from .headless_helpers import GM_PASSWORD, client, paired_client
 from .module_client import FakeModule
-from .test_cluster import module_on
+from .test_cluster import _listening_socket, module_on
 
 HEADLESS = {
     "allow_headless": True,
@@ -46,9 +46,13 @@ async def instances(
     postgres_url: str,
     engine: BrowserEngine,
     count: int = 2,
+    *,
+    public_via: int | None = None,
     **overrides: Any,
 ) -> AsyncIterator[list[RelayHandle]]:
-    """``count`` relay instances on one Redis and one database, each on its own port."""
+    """``count`` relay instances on one Redis and one database, each on its own port;
+    ``public_via``: the instance whose address is everyone's PUBLIC_URL (as a proxy's would be),
+    so every session's module connects there."""
     values: dict[str, Any] = {
         "port": 0,
         "session_rate_limit": 0,
@@ -57,6 +61,9 @@ async def instances(
         "database_url": SecretStr(postgres_url),
     }
     values.update(overrides)
+    socks = [_listening_socket() for _ in range(count)]
+    if public_via is not None:
+        values["public_url"] = f"http://127.0.0.1:{socks[public_via].getsockname()[1]}"
     store = Store(postgres_url)
     handles: list[RelayHandle] = []
     try:
@@ -65,13 +72,16 @@ async def instances(
                 settings = Settings(  # type: ignore[call-arg]
                     _env_file=None, data_dir=tmp_path / f"i{index}", **values
                 )
+                engine_here = engine if settings.allow_headless else None
                 running = await stack.enter_async_context(
-                    run_relay(settings, engine=engine if settings.allow_headless else None)
+                    run_relay(settings, engine=engine_here, sockets=[socks[index]])
                 )
                 handles.append(RelayHandle(running, settings, store))
             yield handles
     finally:
         store.close()
+        for sock in socks:
+            sock.close()
 
 
 def sealed(hs: Any, password: str) -> Any:
@@ -239,6 +249,36 @@ async def test_handshake_on_one_instance_start_on_another(
             assert (await on_b.session_log(session_id))["reason"] == "ended-by-user"
             record = a.store.get_session_record(session_id)
             assert record is not None and record.instance_id == a.state.instance_id
+
+
+async def test_a_sessions_module_may_connect_to_another_instance(
+    tmp_path: Path, redis_server: RedisServer, postgres_url: str, shared_engine: BrowserEngine
+) -> None:
+    """Behind a proxy the module of A's session may land on B: A hears it authenticate through
+    Redis, its idle timer hears the requests B serves, and ending it on A closes it on B."""
+    async with (
+        instances(
+            tmp_path, redis_server.url, postgres_url, shared_engine, public_via=1, **HEADLESS
+        ) as (a, b),
+        run_simulator(SimConfig(module_connect_delay=0.2)) as sim,
+    ):
+        _, key = a.new_key()
+        async with client(a, key) as on_a, client(b, key) as on_b:
+            hs = await on_a.handshake(foundry_url=sim.url, username="Gamemaster")
+            started = await on_a.call(sealed(hs, GM_PASSWORD))
+            session_id, client_id = started["sessionId"], started["clientId"]
+            entry = b.state.hub.registry.get(client_id)
+            assert entry is not None and entry.instance_id == b.state.instance_id
+            assert entry.session_id == session_id
+            session = a.state.headless.live[session_id].session
+            assert session.state == "active" and session.client_id == client_id
+            before = session.last_activity
+            world = await on_b.world_info(client_id=client_id)
+            assert world["data"]["world"]["id"] == "test-world"
+            assert await wait_until(lambda: session.last_activity > before)
+            await on_a.end_session(session_id)
+            assert await wait_until(lambda: not sees(b, client_id) and not sees(a, client_id))
+            assert (await on_b.list_sessions())["activeSessions"] == []
 
 
 async def _hanging_foundry() -> tuple[asyncio.AbstractServer, str]:

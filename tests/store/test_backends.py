@@ -99,7 +99,22 @@ def test_known_worlds_pairing_and_history(target: str | Path) -> None:
         username="GM",
         world_name=None,
         started_at=1.0,
+        instance_id="relay-a",
     )
+    store.record_session_start(
+        session_id="s2",
+        key_id=record.id,
+        foundry_url="http://f",
+        username="GM",
+        world_name=None,
+        started_at=2.0,
+        instance_id="relay-b",
+    )
+    # An instance starting on a shared database ends the sessions of instances that are gone.
+    assert store.mark_unfinished_sessions("relay-shutdown", alive=["relay-b"]) == 1
+    kept, ended = store.get_session_record("s2"), store.get_session_record("s1")
+    assert kept is not None and kept.state == "launching" and kept.instance_id == "relay-b"
+    assert ended is not None and (ended.state, ended.end_reason) == ("failed", "relay-shutdown")
     assert store.mark_unfinished_sessions("relay-shutdown") == 1
     store.close()
 

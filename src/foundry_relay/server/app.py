@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,7 +26,6 @@ from .deps import error_response
 from .dispatch import ExactPaths
 from .event_routes import event_router
 from .events import EventHub
-from .federation import Federation
 from .forward_routes import add_forwarded_routes
 from .hub import Hub
 from .openapi import install_openapi
@@ -36,6 +36,9 @@ from .remote import RemoteRequests
 from .session_routes import router as session_router
 from .state import RelayState
 from .world_routes import router as world_router
+
+if TYPE_CHECKING:
+    from .federation import Federation
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,8 @@ def create_app(
             state.instance_id = f"{cluster.name}-w{cluster.index}"
             peers = Cluster(state, cluster)
         elif settings.redis_url is not None:  # one of several instances sharing Redis
+            from .federation import Federation  # Redis's client only when used
+
             peers = state.federation = Federation(state, settings.redis_url.get_secret_value())
         # Forwarding checks the client's token right after the same request's key lookup,
         # which has just read the store's change stamp: no second read.
