@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -165,6 +165,14 @@ class Settings(BaseSettings):
         ):
             raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _one_way_to_scale(self) -> Settings:
+        if self.redis_url is not None and self.workers > 1:
+            raise ValueError(
+                "WORKERS > 1 and REDIS_URL do not combine: run one worker per instance"
+            )
+        return self
 
     @property
     def store_target(self) -> Path | str:

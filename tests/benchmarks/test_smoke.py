@@ -22,6 +22,7 @@ CASES = [
     ("p7_end_session.py", ["--runs", "1"], "P7 end-session p50"),
     ("p8_idle_footprint.py", ["--quiet", "0.5", "--settle", "0.2"], "P8 idle PSS"),
     ("p9_event_fanout.py", ["--sizes", "1,10"], "P9 deliveries per second"),
+    ("p10_instances.py", ["--seconds", "1", "--rate", "50", "--connections", "2"], "P10 added"),
 ]
 
 

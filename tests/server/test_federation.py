@@ -84,6 +84,16 @@ async def instances(
             sock.close()
 
 
+def test_workers_and_redis_do_not_combine() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="do not combine"):
+        Settings(_env_file=None, workers=2, redis_url=SecretStr("redis://127.0.0.1:1/0"))  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="REDIS_URL must be"):
+        Settings(_env_file=None, redis_url=SecretStr("http://127.0.0.1:1"))  # type: ignore[call-arg]
+
+
 def sealed(hs: Any, password: str) -> Any:
     return start_request(
         hs, password=password, admin_password=None, capture_console=None, sha1=False, repair=False
