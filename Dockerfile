@@ -12,7 +12,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 RUN apt-get update -q \
  && apt-get install -y -q --no-install-recommends \
-      python3 python3-venv ca-certificates chromium-headless-shell chromium fonts-liberation \
+      python3 python3-venv ca-certificates chromium-headless-shell chromium fonts-liberation libatomic1 \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --create-home --home-dir /home/relay --uid 10001 relay \

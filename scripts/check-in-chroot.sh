@@ -32,6 +32,9 @@ bind /dev
 bind /dev/shm
 for path in /etc/pip.conf /etc/xdg/pip /opt/pypi /opt/pypi-more /opt/wheels; do bind -r "$path"; done
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This machine's trusted certificates (a proxy in front of the package indexes may need them).
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/host-bundle.crt"
 
 # The source as a clean checkout would have it.
 rm -rf "$root/app" && mkdir -p "$root/app"
@@ -42,7 +45,8 @@ chroot "$root" /bin/bash -euo pipefail -c '
   # The Dockerfile:
   apt-get update -q
   apt-get install -y -q --no-install-recommends \
-    python3 python3-venv ca-certificates chromium-headless-shell chromium fonts-liberation git
+    python3 python3-venv ca-certificates chromium-headless-shell chromium fonts-liberation libatomic1 git
+  update-ca-certificates >/dev/null
   id relay >/dev/null 2>&1 || useradd --system --create-home --home-dir /home/relay --uid 10001 relay
   chown -R relay:relay /app
   cd /app

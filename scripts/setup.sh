@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
 
-if ! [ -x /usr/lib/chromium/chromium-headless-shell ] || ! command -v chromium >/dev/null; then
+# Playwright's driver (Node) needs libatomic, which a minimal Debian lacks.
+if ! [ -x /usr/lib/chromium/chromium-headless-shell ] || ! command -v chromium >/dev/null \
+  || ! /sbin/ldconfig -p | grep -q 'libatomic\.so\.1'; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
-  $SUDO apt-get install -y -q chromium-headless-shell chromium
+  $SUDO apt-get install -y -q chromium-headless-shell chromium libatomic1
 fi
 
 if ! [ -x .venv/bin/python ]; then

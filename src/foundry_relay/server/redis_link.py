@@ -116,7 +116,7 @@ class RedisLink:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _fail_waiting(self, error: Exception, peer: str | None = None) -> None:
+    def _fail_waiting(self, error: BaseException, peer: str | None = None) -> None:
         for rid, (to, future) in list(self._waiting.items()):
             if peer is None or to == peer:
                 if not future.done():
@@ -152,7 +152,7 @@ class RedisLink:
                     log.warning("lost the Redis connection (%s); retrying", type(exc).__name__)
                 self.up.clear()
                 # Answers may have been lost with the connection: callers hear it at once.
-                self._fail_waiting(PeerGone("Redis connection lost"))
+                self._fail_waiting(unavailable(exc))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
             finally:
