@@ -160,6 +160,7 @@ def relay_process(*, share: RelayProcess | None = None, **env: str) -> Iterator[
             **os.environ,
             "LOG_LEVEL": "WARNING",
             "SESSION_RATE_LIMIT": "0",
+            "KEY_RATE_LIMIT": "0",
             "HANDSHAKE_MAX_PENDING": "0",
             "MAX_HEADLESS_SESSIONS": "0",
             "MAX_TOTAL_HEADLESS_SESSIONS": "0",

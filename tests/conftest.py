@@ -173,8 +173,11 @@ class RelayHandle:
     def state(self) -> Any:
         return self.running.app.state.relay
 
-    def new_key(self, name: str = "test", *, allow_execute_js: bool = False) -> tuple[str, str]:
-        record, key = self.store.create_key(name, allow_execute_js=allow_execute_js)
+    def new_key(
+        self, name: str = "test", *, allow_execute_js: bool = False, **fields: Any
+    ) -> tuple[str, str]:
+        """A key in the relay's store; ``fields``: scopes, client_ids, expires_at, rate_limit."""
+        record, key = self.store.create_key(name, allow_execute_js=allow_execute_js, **fields)
         return record.id, remember_secret(key)
 
     def new_token(self, key_id: str, name: str = "world") -> tuple[str, str]:
@@ -227,6 +230,7 @@ def relay_factory(tmp_path: Path, shared_engine: BrowserEngine) -> RelayFactory:
             "port": 0,
             "data_dir": data,
             "session_rate_limit": 0,
+            "key_rate_limit": 0,
             "allow_headless": False,
         }
         values.update(overrides)

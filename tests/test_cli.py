@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from foundry_relay.core.scopes import LEGACY_SCOPES
 from foundry_relay.store import Store
 
 from .conftest import remember_secret
@@ -32,19 +33,24 @@ def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     created = run("keys", "create", "--name", "bot", "--json", data=tmp_path)
     assert created.returncode == 0, created.stderr
     key = json.loads(created.stdout)  # exactly one JSON object on stdout
-    assert set(key) == {"id", "name", "key", "createdAt", "revoked", "allowExecuteJs"}
+    assert set(key) == {
+        "id",
+        "name",
+        "key",
+        "createdAt",
+        "revoked",
+        "allowExecuteJs",
+        "scopes",
+        "clientIds",
+        "expiresAt",
+        "rateLimit",
+        "enabled",
+    }
     assert key["name"] == "bot" and key["allowExecuteJs"] is False
+    assert key["scopes"] == sorted(LEGACY_SCOPES) and key["clientIds"] is None
     remember_secret(key["key"])
     listed = json.loads(run("keys", "list", "--json", data=tmp_path).stdout)
-    assert listed == [
-        {
-            "id": key["id"],
-            "name": "bot",
-            "createdAt": listed[0]["createdAt"],
-            "revoked": False,
-            "allowExecuteJs": False,
-        }
-    ]
+    assert listed == [{k: v for k, v in key.items() if k != "key"}]
     assert key["key"] not in run("keys", "list", data=tmp_path).stdout
     # Only the hash is stored.
     assert key["key"].encode() not in (tmp_path / "relay.db").read_bytes()
@@ -56,6 +62,23 @@ def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     again = run("keys", "revoke", key["id"], data=tmp_path)
     assert again.returncode == 1 and "NOT_FOUND" in again.stderr
     store.close()
+
+
+def test_a_key_with_scopes_worlds_expiry_and_rate_limit(tmp_path: Path) -> None:
+    args = ["--scope", "world:info", "--scope", "roll:read", "--client-id", "fvtt_a"]
+    args += ["--expires", "2030-01-02", "--rate-limit", "60"]
+    made = run("keys", "create", "--name", "bot", "--json", *args, data=tmp_path)
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)
+    remember_secret(key["key"])
+    assert key["scopes"] == ["roll:read", "world:info"] and key["clientIds"] == ["fvtt_a"]
+    assert key["expiresAt"] == 1893542400.0 and key["rateLimit"] == 60
+    table = run("keys", "list", data=tmp_path).stdout
+    assert "2 of 32" in table and "fvtt_a" in table
+    bad = run("keys", "create", "--name", "x", "--scope", "roll:everything", data=tmp_path)
+    assert bad.returncode == 1 and "unknown scope(s): roll:everything" in bad.stderr
+    scopes = subprocess.run([*CLI, "keys", "scopes"], capture_output=True, text=True, check=False)
+    assert scopes.returncode == 0 and "POST /roll" in scopes.stdout
 
 
 def test_a_key_may_be_allowed_to_run_code(tmp_path: Path) -> None:
@@ -112,9 +135,9 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     from foundry_relay.store import MIGRATIONS
 
     store = Store(tmp_path / "relay.db")
-    assert store.schema_version == len(MIGRATIONS) == 6
+    assert store.schema_version == len(MIGRATIONS) == 7
     store.close()
-    assert Store(tmp_path / "relay.db").schema_version == 6  # reopening migrates nothing
+    assert Store(tmp_path / "relay.db").schema_version == 7  # reopening migrates nothing
 
 
 def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
@@ -142,13 +165,14 @@ def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = Store(path)
-    assert store.schema_version == 6
+    assert store.schema_version == 7
     # A session of a process before instances were recorded: no live instance can own it.
     assert store.mark_unfinished_sessions("relay-shutdown", alive=["relay-live"]) == 1
     ended = store.get_session_record("s1")
     assert ended is not None and (ended.state, ended.instance_id) == ("ended", None)
     old = store.authenticate_key("frk_old-key")
     assert old is not None and old.allow_execute_js is False  # keys made before: not allowed
+    assert old.scopes == set(LEGACY_SCOPES) and old.client_ids is None and old.enabled
     key = store.authenticate_key("frk_old-key")
     assert key is not None and key.id == "k1"
     [known] = store.known_clients("k1")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sys
@@ -11,21 +10,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from . import __version__
 from .cli_common import (
     DataDir,
-    JsonFlag,
     fail,
     log,
-    open_store,
     out,
     run_loop,
     settings_from,
-    when,
 )
 from .cli_events import register as register_events_command
+from .cli_keys import keys_app, tokens_app
 from .cli_pair import pair_app
 from .cli_session import register as register_session_commands
 from .cli_simulate import register as register_simulate_command
@@ -38,10 +34,6 @@ app = typer.Typer(
     help="Self-hostable relay for Foundry VTT with headless sessions.",
     no_args_is_help=True,
     add_completion=False,
-)
-keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
-tokens_app = typer.Typer(
-    help="Manage connection tokens for manually paired worlds.", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
@@ -63,132 +55,6 @@ def _version(
     if version:
         out.print(__version__)
         raise typer.Exit()
-
-
-# -- keys -------------------------------------------------------------------------------------
-
-
-@keys_app.command("create")
-def keys_create(
-    name: Annotated[str, typer.Option("--name", help="A label for the key.")],
-    allow_execute_js: Annotated[
-        bool,
-        typer.Option(
-            "--allow-execute-js",
-            help="Let the key run code in the GM's browser: POST /execute-js, and creating or"
-            " updating a Macro's command (off by default).",
-        ),
-    ] = False,
-    data_dir: DataDir = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Create an API key; it is printed once and stored only as a hash."""
-    store = open_store(data_dir)
-    record, key = store.create_key(name, allow_execute_js=allow_execute_js)
-    if as_json:
-        print(json.dumps(record.as_json() | {"key": key}))
-    else:
-        out.print(f"API key [bold]{record.name}[/bold] (id {record.id}):")
-        out.print(key, highlight=False, soft_wrap=True)
-        out.print("[dim]Store it now: it cannot be shown again.[/dim]")
-
-
-@keys_app.command("list")
-def keys_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
-    """List API keys (never their values)."""
-    keys = open_store(data_dir).list_keys()
-    if as_json:
-        print(json.dumps([k.as_json() for k in keys]))
-        return
-    table = Table("id", "name", "created", "status")
-    for k in keys:
-        table.add_row(k.id, k.name, when(k.created_at), "revoked" if k.revoked_at else "active")
-    out.print(table)
-
-
-@keys_app.command("revoke")
-def keys_revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id.")], data_dir: DataDir = None
-) -> None:
-    """Revoke an API key; it stops working at once."""
-    try:
-        open_store(data_dir).revoke_key(key_id)
-    except RelayError as exc:
-        raise fail(exc) from exc
-    out.print(f"revoked key {key_id}")
-
-
-# -- tokens -----------------------------------------------------------------------------------
-
-
-@tokens_app.command("create")
-def tokens_create(
-    key_id: Annotated[str, typer.Option("--key-id", help="The API key the token acts for.")],
-    name: Annotated[str, typer.Option("--name", help="A label, e.g. the world.")] = "",
-    remote_target: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--remote-target",
-            help="A clientId this world may call with remote-request (repeatable; default: any"
-            " world of the key).",
-        ),
-    ] = None,
-    no_remote: Annotated[
-        bool, typer.Option("--no-remote", help="This world may not call other worlds.")
-    ] = False,
-    data_dir: DataDir = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Create a connection token for a manually paired Foundry world."""
-    targets = [] if no_remote else (remote_target or None)
-    try:
-        record, token = open_store(data_dir).create_token(
-            key_id, name or "manual", remote_targets=targets
-        )
-    except RelayError as exc:
-        raise fail(exc) from exc
-    if as_json:
-        print(json.dumps({"id": record.id, "name": record.name, "token": token}))
-    else:
-        out.print(f"connection token [bold]{record.name}[/bold] (id {record.id}):")
-        out.print(token, highlight=False, soft_wrap=True)
-        out.print("[dim]Paste it into the module's settings; it cannot be shown again.[/dim]")
-
-
-@tokens_app.command("list")
-def tokens_list(
-    key_id: Annotated[str | None, typer.Option("--key-id", help="Only this key's.")] = None,
-    data_dir: DataDir = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """List connection tokens (never their values)."""
-    tokens = open_store(data_dir).list_tokens(key_id)
-    if as_json:
-        print(json.dumps([t.as_json() for t in tokens]))
-        return
-    table = Table("id", "key", "name", "session", "created", "status")
-    for t in tokens:
-        table.add_row(
-            t.id,
-            t.key_id,
-            t.name,
-            t.session_id or "",
-            when(t.created_at),
-            "revoked" if t.revoked_at else "active",
-        )
-    out.print(table)
-
-
-@tokens_app.command("revoke")
-def tokens_revoke(
-    token_id: Annotated[str, typer.Argument(help="The token's id.")], data_dir: DataDir = None
-) -> None:
-    """Revoke a connection token; it stops working at once."""
-    try:
-        open_store(data_dir).revoke_token(token_id)
-    except RelayError as exc:
-        raise fail(exc) from exc
-    out.print(f"revoked token {token_id}")
 
 
 # -- serve ------------------------------------------------------------------------------------
@@ -245,6 +111,7 @@ def serve(
     ] = None,
     handshake_max_pending: Annotated[int | None, typer.Option(help="HANDSHAKE_MAX_PENDING")] = None,
     session_rate_limit: Annotated[int | None, typer.Option(help="SESSION_RATE_LIMIT")] = None,
+    key_rate_limit: Annotated[int | None, typer.Option(help="KEY_RATE_LIMIT")] = None,
     pairing_rate_limit: Annotated[int | None, typer.Option(help="PAIRING_RATE_LIMIT")] = None,
     probe_rate_limit: Annotated[int | None, typer.Option(help="PROBE_RATE_LIMIT")] = None,
     chrome_path: Annotated[str | None, typer.Option(help="CHROME_PATH")] = None,

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     handshake_ttl_seconds: float = Field(300, gt=0)
     handshake_max_pending: int = Field(10, ge=0)
     session_rate_limit: int = Field(30, ge=0)
+    # Requests per minute of one API key, every route (a key may carry its own); 0 = off.
+    key_rate_limit: int = Field(300, ge=0)
     # Per client address and minute, for the unauthenticated pairing endpoints (/auth/pair,
     # /auth/pair-request, /api/self-unpair) and, separately, for status polls and the module's
     # /api/clients/{id}/active probe. 0 = off.

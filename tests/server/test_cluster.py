@@ -51,7 +51,11 @@ async def cluster(
     gives its sessions' browsers (their modules connect there)."""
     socks = [_listening_socket() for _ in range(count)]
     urls = [f"http://127.0.0.1:{s.getsockname()[1]}" for s in socks]
-    values: dict[str, Any] = {"data_dir": tmp_path / "data", "session_rate_limit": 0}
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "session_rate_limit": 0,
+        "key_rate_limit": 0,
+    }
     values.update(overrides)
     store = Store(Settings(_env_file=None, **values).db_path)  # type: ignore[call-arg]
     # A short private path: a Unix socket's path is limited to ~100 bytes.

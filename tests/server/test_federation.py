@@ -56,6 +56,7 @@ async def instances(
     values: dict[str, Any] = {
         "port": 0,
         "session_rate_limit": 0,
+        "key_rate_limit": 0,
         "allow_headless": False,
         "redis_url": SecretStr(redis_url),
         "database_url": SecretStr(postgres_url),

@@ -52,6 +52,13 @@ class Route:
         return self.method_name or self.ws_type.replace("-", "_")
 
     @property
+    def scope(self) -> str | None:
+        """The API-key scope a call needs (SPEC 15)."""
+        from .scopes import scope_for
+
+        return scope_for(self.method, self.path)
+
+    @property
     def has_body(self) -> bool:
         return any(p.source in ("b", "e") for p in self.params)
 

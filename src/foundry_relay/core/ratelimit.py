@@ -18,18 +18,20 @@ class RateLimiter:
     _events: dict[str, deque[float]] = field(default_factory=dict)
     hits: int = 0  # requests refused so far (for the metrics)
 
-    def hit(self, key: str, now: float) -> None:
-        """Count one event or raise ``RATE_LIMITED`` with ``retryAfter`` seconds."""
-        if self.limit <= 0:
+    def hit(self, key: str, now: float, limit: int | None = None) -> None:
+        """Count one event or raise ``RATE_LIMITED`` with ``retryAfter`` seconds; ``limit``:
+        this key's own limit instead of the default."""
+        limit = self.limit if limit is None else limit
+        if limit <= 0:
             return
         events = self._events.setdefault(key, deque())
         while events and events[0] <= now - self.window:
             events.popleft()
-        if len(events) >= self.limit:
+        if len(events) >= limit:
             retry = max(1, int(events[0] + self.window - now + 0.999))
             self.hits += 1
             raise RelayError(
-                f"too many {self.what} (limit {self.limit} per minute)",
+                f"too many {self.what} (limit {limit} per minute)",
                 code="RATE_LIMITED",
                 retryAfter=retry,
             )

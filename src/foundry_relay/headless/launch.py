@@ -185,12 +185,14 @@ class Launcher:
                 session.finish(now)
             state, reason = "ended", session.reason or error.code
         live.client_claim = None
-        self.service.sessions.release(session)
-        self.service.changed(session)
         store = self.service.state.store
-        await store.off_loop(
-            store.record_session_state, live.id, state, reason=reason, ended_at=now
-        )
+        try:  # its history is final before its slot is free
+            await store.off_loop(
+                store.record_session_state, live.id, state, reason=reason, ended_at=now
+            )
+        finally:
+            self.service.sessions.release(session)
+            self.service.changed(session)
         log.info("session %s %s: %s at stage %s", live.id, state, reason, error.stage)
         live.done.set()
 

@@ -317,13 +317,15 @@ class HeadlessService:
         now = time.time()
         session.finish(now)
         live.client_claim = None
-        self.sessions.release(session)
-        self.changed(session)
         live.diagnostics.kept_until = now + self.settings.diagnostics_ttl_seconds
         store = self.state.store
-        await store.off_loop(
-            store.record_session_state, live.id, "ended", reason=reason, ended_at=now
-        )
+        try:  # its history is final before its slot is free
+            await store.off_loop(
+                store.record_session_state, live.id, "ended", reason=reason, ended_at=now
+            )
+        finally:
+            self.sessions.release(session)
+            self.changed(session)
         log.info("session %s ended: %s", live.id, reason)
         self._trim_kept_logs()
         live.done.set()

@@ -20,7 +20,7 @@ from ..errors import BadRequest, RelayError
 from ..store import ApiKey
 from .events import Subscriber
 from .forward_routes import check_guard
-from .online import resolve_or_start
+from .online import resolve_for_key
 
 if TYPE_CHECKING:
     from .state import RelayState
@@ -110,6 +110,7 @@ class ClientSocket:
         route = ROUTES_BY_TYPE[kind]
         answer: dict[str, Any]
         try:
+            self.state.require_scope(self.key, route.scope)
             body = {k: v for k, v in frame.items() if k not in CONTROL}
             params = parse_params(route, {}, body, {k: str(v) for k, v in body.items()})
             check_guard(route, self.key, body, params)
@@ -136,6 +137,7 @@ class ClientSocket:
         request_id, name = frame.get("requestId"), frame.get("channel")
         channel = CHANNELS.get(name) if isinstance(name, str) else None
         try:
+            self.state.require_scope(self.key, "events:subscribe")
             if channel is None:
                 supported = ", ".join(CHANNELS)
                 raise BadRequest(f"Invalid channel: {name!r}. Supported: {supported}")
@@ -213,12 +215,13 @@ async def client_api_endpoint(ws: WebSocket) -> None:
     if found is None:
         return
     secret, wanted = found
-    key = state.store.authenticate_key(secret)
-    if key is None:
-        await ws.close(4002, "Invalid API key")
+    try:
+        key = state.authenticate(secret)
+    except RelayError as exc:
+        await ws.close(4002, "Invalid API key" if exc.code != "RATE_LIMITED" else exc.message)
         return
     try:
-        client_id = await resolve_or_start(state, key.id, wanted)
+        client_id = await resolve_for_key(state, key, wanted)
     except RelayError as exc:
         await ws.close(4002, exc.message[:120])
         return

@@ -10,7 +10,8 @@ from fastapi import Request, Security
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 
-from ..errors import BadRequest, RelayError, error_response_parts
+from ..core.scopes import scope_for
+from ..errors import BadRequest, NotFound, RelayError, error_response_parts
 from ..store import ApiKey
 from .state import RelayState
 
@@ -24,8 +25,22 @@ def relay_state(request: Request) -> RelayState:
 
 async def require_key(request: Request, api_key: str | None = Security(_api_key_header)) -> ApiKey:
     """``x-api-key`` authentication, shared by every protected route (async: a lookup in the
-    store's caches, which would not be worth a hop to a worker thread)."""
-    return relay_state(request).authenticate(api_key)
+    store's caches, which would not be worth a hop to a worker thread), and the scope the
+    matched route needs (SPEC 15)."""
+    state = relay_state(request)
+    key = state.authenticate(api_key)
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    if path is not None:
+        state.require_scope(key, scope_for(request.method, path))
+    return key
+
+
+def reach(key: ApiKey, client_id: str) -> str:
+    """A world a key bound to some worlds may not reach is "not found", as another key's."""
+    if not key.may_reach(client_id):
+        raise NotFound(f"no connected client '{client_id}'", code="CLIENT_NOT_FOUND")
+    return client_id
 
 
 async def read_raw_body(request: Request, limit: int) -> bytes:

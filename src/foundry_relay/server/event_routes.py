@@ -18,7 +18,7 @@ from ..errors import RelayError
 from ..store import ApiKey
 from .deps import relay_state, require_key
 from .events import Subscriber, sse_event
-from .online import resolve_or_start
+from .online import resolve_for_key
 from .state import RelayState
 
 WRITE_TIMEOUT = 30.0  # a caller that takes no bytes for this long is dropped
@@ -92,7 +92,7 @@ def _handler(channel: Channel) -> Callable[..., Awaitable[Response]]:
     async def subscribe(request: Request, key: ApiKey = Depends(require_key)) -> Response:
         state = relay_state(request)
         query = request.query_params
-        client_id = await resolve_or_start(state, key.id, query.get("clientId"))
+        client_id = await resolve_for_key(state, key, query.get("clientId"))
         filters = Filters.parse(channel, query)
         sub = state.events.subscribe(key.id, client_id, channel, filters, sse=True)
         hello = {"clientId": client_id}

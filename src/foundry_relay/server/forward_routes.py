@@ -18,7 +18,7 @@ from ..core.routes import ROUTES
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
 from .deps import json_response, read_json_body, read_raw_body, relay_state, require_key
-from .online import resolve_or_start
+from .online import resolve_for_key
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
@@ -181,13 +181,14 @@ async def forward_request(request: Request, route: Route, key: ApiKey) -> Respon
     then the parameters, the guards, the module's reply (bytes for a file or image), and the
     unknown parameters named. Shared by the declared route and the fast path."""
     state = relay_state(request)
+    state.require_scope(key, route.scope)
     body = await _read_body(request, route, state.settings.ws_max_bytes)
     query = dict(request.query_params)
     client_id = body.get("clientId") or query.get("clientId")
     if client_id is not None and not isinstance(client_id, str):
         raise BadRequest("clientId must be a string")
     assert state.router is not None
-    client_id = await resolve_or_start(state, key.id, client_id)  # 404 before any check
+    client_id = await resolve_for_key(state, key, client_id)  # 404 before any check
     params = parse_params(route, query, body, request.path_params)
     check_guard(route, key, body, params)
     if route.upload and not (params.get("path") and params.get("filename")):

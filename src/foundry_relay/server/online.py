@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
 
 if TYPE_CHECKING:
+    from ..store import ApiKey
     from .state import RelayState
 
 REPLICA_WAIT = 3.0  # a started world reaches another worker's directory within this
@@ -30,6 +31,29 @@ async def resolve_or_start(state: RelayState, key_id: str, client_id: str | None
             break
         await asyncio.sleep(0.05)
     return state.router.resolve_client(key_id, started)
+
+
+async def resolve_for_key(state: RelayState, key: ApiKey, client_id: str | None) -> str:
+    """:func:`resolve_or_start` for a key that may be bound to some worlds (SPEC 15): another
+    world is "not found", as a world of another key; without a clientId, its one world."""
+    allowed = key.client_ids
+    if allowed is not None:
+        if client_id is not None and client_id not in allowed:
+            raise NotFound(f"no connected client '{client_id}'", code="CLIENT_NOT_FOUND")
+        if client_id is None:
+            online = [e.client_id for e in state.hub.registry.for_key(key.id)]
+            reachable = [c for c in online if c in allowed]
+            if len(reachable) > 1:
+                raise BadRequest(
+                    "several clients are connected; pass clientId to pick one", clients=reachable
+                )
+            if reachable:
+                client_id = reachable[0]
+            elif len(allowed) == 1:
+                client_id = allowed[0]  # its one world, started if it is always-on
+            else:
+                raise NotFound("no connected client for this API key", code="CLIENT_NOT_FOUND")
+    return await resolve_or_start(state, key.id, client_id)
 
 
 async def _start(state: RelayState, key_id: str, client_id: str | None) -> str | None:

@@ -96,9 +96,11 @@ async def metrics(request: Request) -> Response:
 async def clients(request: Request, key: ApiKey = Depends(require_key)) -> Response:
     """This key's worlds: connected ones, and known ones that are offline."""
     state = relay_state(request)
-    online = {e.client_id: e for e in state.hub.registry.for_key(key.id)}
+    online = {
+        e.client_id: e for e in state.hub.registry.for_key(key.id) if key.may_reach(e.client_id)
+    }
     items = [e.as_json() for e in online.values()]
     for known in state.store.known_clients(key.id):
-        if known.client_id not in online:
+        if known.client_id not in online and key.may_reach(known.client_id):
             items.append(known_client_json(known))
     return json_response({"total": len(items), "clients": items})

@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.forwarding import RequestRouter
 from ..core.pairing import to_ws_url
+from ..core.ratelimit import RateLimiter
+from ..errors import RelayError
 from ..settings import Settings
 from ..store import ApiKey, Store
 from .hub import Connection, Hub
@@ -40,6 +43,9 @@ class RelayState:
     events: EventHub = None  # type: ignore[assignment]  # set in the lifespan
     remote: RemoteRequests = None  # type: ignore[assignment]  # set in the lifespan
     stats: Stats = field(default_factory=lambda: Stats())
+    key_rate: RateLimiter = field(
+        default_factory=lambda: RateLimiter(0, what="requests for this API key")
+    )
     federation: Federation | None = None  # with REDIS_URL: the other instances
     metrics_registry: Any = None  # built on the first scrape
     _watcher: asyncio.Task[None] | None = None
@@ -130,7 +136,21 @@ class RelayState:
         key = self.store.authenticate_key(api_key)
         if key is None:
             raise AuthError("invalid or revoked API key", code="API_KEY_INVALID")
+        if not key.enabled:
+            raise AuthError("this API key is disabled", code="API_KEY_INVALID")
+        if key.expired(time.time()):
+            raise AuthError("this API key has expired", code="API_KEY_INVALID")
+        limit = key.rate_limit if key.rate_limit is not None else self.settings.key_rate_limit
+        if limit:
+            self.key_rate.hit(key.id, time.monotonic(), limit)
         return key
+
+    def require_scope(self, key: ApiKey, scope: str | None) -> None:
+        """403 ``SCOPE_DENIED`` naming the scope a call needs and the key lacks (SPEC 15)."""
+        if scope is not None and scope not in key.scopes:
+            raise RelayError(
+                f"this API key lacks the '{scope}' scope", code="SCOPE_DENIED", scope=scope
+            )
 
     @property
     def relay_ws_url(self) -> str:

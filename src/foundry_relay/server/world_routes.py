@@ -13,7 +13,7 @@ from ..core.clients import known_client_json
 from ..errors import BadRequest, NotFound, RelayError
 from ..headless.always_on import AlwaysOn, disabled
 from ..store import ApiKey
-from .deps import json_response, read_json_body, relay_state, require_key
+from .deps import json_response, reach, read_json_body, relay_state, require_key
 from .models import CLIENT_ID, example, json_body, ok
 
 BODY_LIMIT = 64 * 1024
@@ -108,6 +108,8 @@ async def worlds(request: Request, key: ApiKey = Depends(require_key)) -> Respon
     logins = {x.client_id: x for x in state.store.world_logins(key.id)}
     items = []
     for known in state.store.known_clients(key.id):
+        if not key.may_reach(known.client_id):
+            continue
         item = known_client_json(known)
         item["isOnline"] = state.hub.registry.get(known.client_id) is not None
         login = logins.get(known.client_id)
@@ -128,6 +130,7 @@ async def set_login(
     client_id: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
     """Store the Foundry login of one of the key's known worlds, sealed at rest."""
+    reach(key, client_id)
     always_on = _always_on(request)
     body = await read_json_body(request, BODY_LIMIT)
     login = await always_on.store_login(
@@ -145,6 +148,7 @@ async def clear_login(
     client_id: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
     """Forget a world's stored login (and with it its auto-start)."""
+    reach(key, client_id)
     store = relay_state(request).store
     await store.off_loop(store.clear_login, key.id, client_id)
     return json_response({"deleted": True, "clientId": client_id})
@@ -161,6 +165,7 @@ async def auto_start(
 ) -> Response:
     """Start this world when a request or subscription finds it offline, and bring its
     sessions back when they die (needs its stored login)."""
+    reach(key, client_id)
     _always_on(request)
     body = await read_json_body(request, BODY_LIMIT)
     enabled = body.get("enabled")

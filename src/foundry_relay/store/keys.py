@@ -5,30 +5,110 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from typing import Any
 
+from ..core.scopes import LEGACY_SCOPES, SCOPES, unknown_scopes
 from ..credentials import hash_secret, new_api_key, new_connection_token, new_id, same_secret
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
 from .base import SqliteBase
 from .records import ApiKey, ConnectionToken
+
+KEY_FIELDS = ("name", "scopes", "client_ids", "expires_at", "rate_limit", "enabled")
+
+
+def check_key_fields(scopes: Iterable[str], rate_limit: int | None) -> None:
+    """400 for a scope the relay does not know or a negative rate limit."""
+    unknown = unknown_scopes(scopes)
+    if unknown:
+        raise BadRequest(f"unknown scope(s): {', '.join(unknown)}", scopes=list(SCOPES))
+    if rate_limit is not None and rate_limit < 0:
+        raise BadRequest("rateLimit must be 0 (off) or more requests per minute")
+
+
+def _json_list(values: Iterable[str] | None) -> str | None:
+    return json.dumps(list(values)) if values is not None else None
 
 
 class KeysAndTokens(SqliteBase):
     # -- API keys -------------------------------------------------------------------------------
 
-    def create_key(self, name: str, *, allow_execute_js: bool = False) -> tuple[ApiKey, str]:
+    def create_key(
+        self,
+        name: str,
+        *,
+        allow_execute_js: bool = False,
+        scopes: Iterable[str] | None = None,
+        client_ids: Iterable[str] | None = None,
+        expires_at: float | None = None,
+        rate_limit: int | None = None,
+    ) -> tuple[ApiKey, str]:
         """Create a key; returns the record and the plaintext key (shown once, never stored).
-        ``allow_execute_js``: the key may run code in the GM's browser (``/execute-js``, a
-        Macro's command)."""
+        ``scopes``: what it may call (default: everything but ``execute-js``);
+        ``allow_execute_js`` adds that scope (code in the GM's browser: ``/execute-js``, a
+        Macro's command); ``client_ids``: the worlds it may reach (default: any of its own)."""
+        chosen = set(LEGACY_SCOPES if scopes is None else scopes)
+        if allow_execute_js:
+            chosen.add("execute-js")
+        check_key_fields(chosen, rate_limit)
         plaintext = new_api_key()
-        record = ApiKey(new_id(), name, time.time(), None, allow_execute_js)
+        record = ApiKey(
+            new_id(),
+            name,
+            time.time(),
+            None,
+            scopes=frozenset(chosen),
+            client_ids=tuple(client_ids) if client_ids is not None else None,
+            expires_at=expires_at,
+            rate_limit=rate_limit,
+        )
         with self._tx() as db:
             db.execute(
-                "INSERT INTO api_keys (id, name, key_hash, created_at, allow_execute_js)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (record.id, name, hash_secret(plaintext), record.created_at, allow_execute_js),
+                "INSERT INTO api_keys (id, name, key_hash, created_at, allow_execute_js, scopes,"
+                " client_ids, expires_at, rate_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    name,
+                    hash_secret(plaintext),
+                    record.created_at,
+                    record.allow_execute_js,
+                    json.dumps(sorted(record.scopes)),
+                    _json_list(record.client_ids),
+                    expires_at,
+                    rate_limit,
+                ),
             )
         return record, plaintext
+
+    def update_key(self, key_id: str, **fields: Any) -> ApiKey:
+        """Change a key's ``name``, ``scopes``, ``client_ids``, ``expires_at``, ``rate_limit``
+        or ``enabled``; its sockets and caches see the change at once."""
+        current = self.get_key(key_id)
+        if current is None or current.revoked_at is not None:
+            raise NotFound(f"no active API key with id {key_id}")
+        unknown = set(fields) - set(KEY_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown key fields: {sorted(unknown)}")
+        scopes = fields.get("scopes", current.scopes)
+        check_key_fields(scopes, fields.get("rate_limit", current.rate_limit))
+        values = {
+            "name": fields.get("name", current.name),
+            "scopes": json.dumps(sorted(set(scopes))),
+            "allow_execute_js": "execute-js" in scopes,
+            "client_ids": _json_list(fields.get("client_ids", current.client_ids)),
+            "expires_at": fields.get("expires_at", current.expires_at),
+            "rate_limit": fields.get("rate_limit", current.rate_limit),
+            "enabled": bool(fields.get("enabled", current.enabled)),
+        }
+        with self._tx() as db:
+            db.execute(
+                "UPDATE api_keys SET name = ?, scopes = ?, allow_execute_js = ?, client_ids = ?,"
+                " expires_at = ?, rate_limit = ?, enabled = ? WHERE id = ?",
+                (*values.values(), key_id),
+            )
+        updated = self.get_key(key_id)
+        assert updated is not None
+        return updated
 
     def list_keys(self) -> list[ApiKey]:
         rows = self._query("SELECT * FROM api_keys ORDER BY created_at")

@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.scopes import LEGACY_SCOPES
+
 
 @dataclass(frozen=True)
 class ApiKey:
@@ -15,7 +17,22 @@ class ApiKey:
     name: str
     created_at: float
     revoked_at: float | None
-    allow_execute_js: bool = False  # /execute-js and writing a Macro's command
+    scopes: frozenset[str] = frozenset(LEGACY_SCOPES)  # what it may call (SPEC 15)
+    client_ids: tuple[str, ...] | None = None  # the worlds it may reach; None: any of its own
+    expires_at: float | None = None
+    rate_limit: int | None = None  # requests per minute; None: RATE_LIMIT_PER_KEY
+    enabled: bool = True
+
+    @property
+    def allow_execute_js(self) -> bool:
+        """/execute-js and writing a Macro's command: the ``execute-js`` scope."""
+        return "execute-js" in self.scopes
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def may_reach(self, client_id: str) -> bool:
+        return self.client_ids is None or client_id in self.client_ids
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -23,17 +40,31 @@ class ApiKey:
             "name": self.name,
             "createdAt": self.created_at,
             "revoked": self.revoked_at is not None,
+            "scopes": sorted(self.scopes),
+            "clientIds": list(self.client_ids) if self.client_ids is not None else None,
+            "expiresAt": self.expires_at,
+            "rateLimit": self.rate_limit,
+            "enabled": self.enabled,
             "allowExecuteJs": self.allow_execute_js,
         }
 
     @staticmethod
     def from_row(row: sqlite3.Row) -> ApiKey:
+        if row["scopes"] is not None:
+            scopes = set(json.loads(row["scopes"]))
+        else:  # a key made before scopes existed (schema < 7)
+            scopes = set(LEGACY_SCOPES) | ({"execute-js"} if row["allow_execute_js"] else set())
+        client_ids = json.loads(row["client_ids"]) if row["client_ids"] is not None else None
         return ApiKey(
             row["id"],
             row["name"],
             row["created_at"],
             row["revoked_at"],
-            bool(row["allow_execute_js"]),
+            scopes=frozenset(scopes),
+            client_ids=tuple(client_ids) if client_ids is not None else None,
+            expires_at=row["expires_at"],
+            rate_limit=row["rate_limit"],
+            enabled=bool(row["enabled"]),
         )
 
 

@@ -110,6 +110,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE session_history ADD COLUMN instance_id TEXT;
     """,
+    # version 7: scoped keys (SPEC 15). Scopes and clientIds as JSON lists (clientIds NULL = any
+    # world of the key). A key made before has NULL scopes: everything but execute-js, unless
+    # its allow_execute_js flag gave it that too (ApiKey.from_row).
+    """
+    ALTER TABLE api_keys ADD COLUMN scopes TEXT;
+    ALTER TABLE api_keys ADD COLUMN client_ids TEXT;
+    ALTER TABLE api_keys ADD COLUMN expires_at REAL;
+    ALTER TABLE api_keys ADD COLUMN rate_limit INTEGER;
+    ALTER TABLE api_keys ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+    """,
 ]
 
 PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes
