@@ -44,7 +44,9 @@ def test_keys_create_list_revoke_roundtrip(tmp_path: Path) -> None:
         "clientIds",
         "expiresAt",
         "rateLimit",
+        "monthlyQuota",
         "enabled",
+        "admin",
     }
     assert key["name"] == "bot" and key["allowExecuteJs"] is False
     assert key["scopes"] == sorted(LEGACY_SCOPES) and key["clientIds"] is None
@@ -77,6 +79,20 @@ def test_a_key_with_scopes_worlds_expiry_and_rate_limit(tmp_path: Path) -> None:
     assert "2 of 32" in table and "fvtt_a" in table
     bad = run("keys", "create", "--name", "x", "--scope", "roll:everything", data=tmp_path)
     assert bad.returncode == 1 and "unknown scope(s): roll:everything" in bad.stderr
+    admin = run(
+        "keys",
+        "create",
+        "--name",
+        "ops",
+        "--admin",
+        "--monthly-quota",
+        "5",
+        "--json",
+        data=tmp_path,
+    )
+    made_admin = json.loads(admin.stdout)
+    remember_secret(made_admin["key"])
+    assert made_admin["admin"] is True and made_admin["monthlyQuota"] == 5
     scopes = subprocess.run([*CLI, "keys", "scopes"], capture_output=True, text=True, check=False)
     assert scopes.returncode == 0 and "POST /roll" in scopes.stdout
 

@@ -66,6 +66,18 @@ def keys_create(
         int | None,
         typer.Option(help="Requests per minute for this key (default KEY_RATE_LIMIT; 0 = off)."),
     ] = None,
+    monthly_quota: Annotated[
+        int | None,
+        typer.Option(help="Requests per calendar month (UTC) for this key; none by default."),
+    ] = None,
+    admin: Annotated[
+        bool,
+        typer.Option(
+            "--admin",
+            help="Let the key manage every key, token and world over HTTP (/auth/api-keys, the"
+            " dashboard). Only this command makes admin keys.",
+        ),
+    ] = False,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -79,6 +91,8 @@ def keys_create(
             client_ids=client_id or None,
             expires_at=parse_when(expires) if expires else None,
             rate_limit=rate_limit,
+            monthly_quota=monthly_quota or None,
+            admin=admin,
         )
     except RelayError as exc:
         raise fail(exc) from exc

@@ -66,6 +66,8 @@ def known_client_json(known: Any) -> dict[str, Any]:
     }
     for name in METADATA_FIELDS:
         out[name] = metadata.get(name)
+    if getattr(known, "custom_name", None):
+        out["customName"] = known.custom_name
     out["publicUrl"] = known.server_origin
     out["isOnline"] = False
     return out

@@ -20,6 +20,7 @@ from ..errors import BadRequest, RelayError
 from ..headless import HeadlessService
 from ..settings import Settings
 from ..store import Store
+from .admin_routes import router as admin_router
 from .client_ws import client_api_endpoint
 from .cluster import Cluster, ClusterSpec
 from .deps import error_response
@@ -35,6 +36,7 @@ from .relay_ws import relay_endpoint
 from .remote import RemoteRequests
 from .session_routes import router as session_router
 from .state import RelayState
+from .usage import KeyUsage
 from .world_routes import router as world_router
 
 if TYPE_CHECKING:
@@ -100,6 +102,7 @@ def create_app(
         )
         state.hub.cluster = peers
         state.events = EventHub(state)
+        state.usage = KeyUsage(the_store)
         state.remote = RemoteRequests(state)
         state.router = state.hub
         app.state.relay = state
@@ -113,6 +116,7 @@ def create_app(
         # Everything loaded so far lives as long as the process: keep it out of the cyclic
         # collector's full passes, which otherwise stall requests for tens of milliseconds.
         state.start_background()
+        state.usage.start()
         gc.collect()
         gc.freeze()
         try:
@@ -148,6 +152,7 @@ def create_app(
     app.include_router(relay_router)
     add_forwarded_routes(app.router)
     app.include_router(session_router)
+    app.include_router(admin_router)
     app.include_router(pairing_router)
     app.include_router(event_router())
     app.include_router(world_router)

@@ -251,5 +251,6 @@ def add_forwarded_routes(router: APIRouter, routes: tuple[Route, ...] = ROUTES) 
         tags=["Structure"],
         summary="Removed: use /structure",
         response_class=Response,
-        responses={410: {"description": "gone: use /structure"}},
+        status_code=410,  # its only reply: no success to declare
+        response_description="gone: use /structure",
     )

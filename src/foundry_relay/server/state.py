@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .events import EventHub
     from .federation import Federation
     from .remote import RemoteRequests
+    from .usage import KeyUsage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class RelayState:
     events: EventHub = None  # type: ignore[assignment]  # set in the lifespan
     remote: RemoteRequests = None  # type: ignore[assignment]  # set in the lifespan
     stats: Stats = field(default_factory=lambda: Stats())
+    usage: KeyUsage | None = None  # requests per key and month (quotas)
     key_rate: RateLimiter = field(
         default_factory=lambda: RateLimiter(0, what="requests for this API key")
     )
@@ -107,6 +109,8 @@ class RelayState:
                 await self._watcher
         if self.events is not None:
             self.events.close()
+        if self.usage is not None:
+            await self.usage.close()
         if self.remote is not None:
             await self.remote.close()
         if self.headless is not None:
@@ -143,6 +147,8 @@ class RelayState:
         limit = key.rate_limit if key.rate_limit is not None else self.settings.key_rate_limit
         if limit:
             self.key_rate.hit(key.id, time.monotonic(), limit)
+        if self.usage is not None:
+            self.usage.hit(key)
         return key
 
     def require_scope(self, key: ApiKey, scope: str | None) -> None:

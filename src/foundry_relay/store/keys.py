@@ -14,7 +14,15 @@ from ..errors import BadRequest, NotFound
 from .base import SqliteBase
 from .records import ApiKey, ConnectionToken
 
-KEY_FIELDS = ("name", "scopes", "client_ids", "expires_at", "rate_limit", "enabled")
+KEY_FIELDS = (
+    "name",
+    "scopes",
+    "client_ids",
+    "expires_at",
+    "rate_limit",
+    "monthly_quota",
+    "enabled",
+)
 
 
 def check_key_fields(scopes: Iterable[str], rate_limit: int | None) -> None:
@@ -42,11 +50,15 @@ class KeysAndTokens(SqliteBase):
         client_ids: Iterable[str] | None = None,
         expires_at: float | None = None,
         rate_limit: int | None = None,
+        monthly_quota: int | None = None,
+        admin: bool = False,
+        enabled: bool = True,
     ) -> tuple[ApiKey, str]:
         """Create a key; returns the record and the plaintext key (shown once, never stored).
         ``scopes``: what it may call (default: everything but ``execute-js``);
         ``allow_execute_js`` adds that scope (code in the GM's browser: ``/execute-js``, a
-        Macro's command); ``client_ids``: the worlds it may reach (default: any of its own)."""
+        Macro's command); ``client_ids``: the worlds it may reach (default: any of its own);
+        ``admin``: it manages every key over HTTP."""
         chosen = set(LEGACY_SCOPES if scopes is None else scopes)
         if allow_execute_js:
             chosen.add("execute-js")
@@ -61,11 +73,15 @@ class KeysAndTokens(SqliteBase):
             client_ids=tuple(client_ids) if client_ids is not None else None,
             expires_at=expires_at,
             rate_limit=rate_limit,
+            monthly_quota=monthly_quota,
+            admin=admin,
+            enabled=enabled,
         )
         with self._tx() as db:
             db.execute(
                 "INSERT INTO api_keys (id, name, key_hash, created_at, allow_execute_js, scopes,"
-                " client_ids, expires_at, rate_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " client_ids, expires_at, rate_limit, monthly_quota, admin, enabled)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     name,
@@ -76,9 +92,46 @@ class KeysAndTokens(SqliteBase):
                     _json_list(record.client_ids),
                     expires_at,
                     rate_limit,
+                    monthly_quota,
+                    admin,
+                    enabled,
                 ),
             )
         return record, plaintext
+
+    def regenerate_key(self, key_id: str) -> str:
+        """A new secret for an active key (same id, scopes and worlds); the old one stops at
+        once. Returns the new plaintext (shown once)."""
+        plaintext = new_api_key()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE api_keys SET key_hash = ? WHERE id = ? AND revoked_at IS NULL",
+                (hash_secret(plaintext), key_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no active API key with id {key_id}")
+        return plaintext
+
+    # -- requests per key and month (quotas) ----------------------------------------------------
+
+    def usage(self, key_id: str, month: str) -> int:
+        rows = self._query(
+            "SELECT requests FROM key_usage WHERE key_id = ? AND month = ?", (key_id, month)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def add_usage(self, key_id: str, month: str, count: int) -> int:
+        """Add ``count`` requests; the month's total (every relay on this store included)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO key_usage (key_id, month, requests) VALUES (?, ?, ?)"
+                " ON CONFLICT (key_id, month) DO UPDATE SET requests = key_usage.requests + ?",
+                (key_id, month, count, count),
+            )
+            row = db.execute(
+                "SELECT requests FROM key_usage WHERE key_id = ? AND month = ?", (key_id, month)
+            ).fetchone()
+        return int(row[0])
 
     def update_key(self, key_id: str, **fields: Any) -> ApiKey:
         """Change a key's ``name``, ``scopes``, ``client_ids``, ``expires_at``, ``rate_limit``
@@ -98,12 +151,13 @@ class KeysAndTokens(SqliteBase):
             "client_ids": _json_list(fields.get("client_ids", current.client_ids)),
             "expires_at": fields.get("expires_at", current.expires_at),
             "rate_limit": fields.get("rate_limit", current.rate_limit),
+            "monthly_quota": fields.get("monthly_quota", current.monthly_quota),
             "enabled": bool(fields.get("enabled", current.enabled)),
         }
         with self._tx() as db:
             db.execute(
                 "UPDATE api_keys SET name = ?, scopes = ?, allow_execute_js = ?, client_ids = ?,"
-                " expires_at = ?, rate_limit = ?, enabled = ? WHERE id = ?",
+                " expires_at = ?, rate_limit = ?, monthly_quota = ?, enabled = ? WHERE id = ?",
                 (*values.values(), key_id),
             )
         updated = self.get_key(key_id)
@@ -212,6 +266,15 @@ class KeysAndTokens(SqliteBase):
             cur = db.execute(
                 "UPDATE connection_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 (time.time(), token_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no active connection token with id {token_id}")
+
+    def rename_token(self, token_id: str, name: str) -> None:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE connection_tokens SET name = ? WHERE id = ? AND revoked_at IS NULL",
+                (name, token_id),
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no active connection token with id {token_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Collection
 from typing import Any
 
 from ..credentials import new_pairing_code, same_secret
@@ -71,6 +72,44 @@ class Pairing(SqliteBase):
             "SELECT * FROM known_clients WHERE key_id = ? ORDER BY first_seen", (key_id,)
         )
         return [_known(r) for r in rows]
+
+    def rename_known_client(self, key_id: str, client_id: str, name: str | None) -> None:
+        """The key owner's name for a known world (None: back to its world's title)."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE known_clients SET custom_name = ? WHERE key_id = ? AND client_id = ?",
+                (name, key_id, client_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no known client '{client_id}'", code="CLIENT_NOT_FOUND")
+
+    def forget_known_client(
+        self, key_id: str, client_id: str, tokens: Collection[str] = ()
+    ) -> None:
+        """Forget a world: the key's tokens for it (and ``tokens``, those its sockets use) are
+        revoked, its stored login deleted."""
+        with self._tx() as db:
+            cur = db.execute(
+                "DELETE FROM known_clients WHERE key_id = ? AND client_id = ?",
+                (key_id, client_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no known client '{client_id}'", code="CLIENT_NOT_FOUND")
+            db.execute(
+                "UPDATE connection_tokens SET revoked_at = ?"
+                " WHERE key_id = ? AND client_id = ? AND revoked_at IS NULL",
+                (time.time(), key_id, client_id),
+            )
+            for token_id in tokens:
+                db.execute(
+                    "UPDATE connection_tokens SET revoked_at = ?"
+                    " WHERE id = ? AND key_id = ? AND revoked_at IS NULL",
+                    (time.time(), token_id, key_id),
+                )
+            db.execute(
+                "DELETE FROM world_logins WHERE key_id = ? AND client_id = ?",
+                (key_id, client_id),
+            )
 
     def find_known_client(
         self,

@@ -20,8 +20,10 @@ class ApiKey:
     scopes: frozenset[str] = frozenset(LEGACY_SCOPES)  # what it may call (SPEC 15)
     client_ids: tuple[str, ...] | None = None  # the worlds it may reach; None: any of its own
     expires_at: float | None = None
-    rate_limit: int | None = None  # requests per minute; None: RATE_LIMIT_PER_KEY
+    rate_limit: int | None = None  # requests per minute; None: KEY_RATE_LIMIT
+    monthly_quota: int | None = None  # requests per calendar month (UTC); None: no quota
     enabled: bool = True
+    admin: bool = False  # manages every key over HTTP (made by the CLI only)
 
     @property
     def allow_execute_js(self) -> bool:
@@ -44,7 +46,9 @@ class ApiKey:
             "clientIds": list(self.client_ids) if self.client_ids is not None else None,
             "expiresAt": self.expires_at,
             "rateLimit": self.rate_limit,
+            "monthlyQuota": self.monthly_quota,
             "enabled": self.enabled,
+            "admin": self.admin,
             "allowExecuteJs": self.allow_execute_js,
         }
 
@@ -64,7 +68,9 @@ class ApiKey:
             client_ids=tuple(client_ids) if client_ids is not None else None,
             expires_at=row["expires_at"],
             rate_limit=row["rate_limit"],
+            monthly_quota=row["monthly_quota"],
             enabled=bool(row["enabled"]),
+            admin=bool(row["admin"]),
         )
 
 
@@ -116,6 +122,7 @@ class KnownClient:
     server_origin: str | None
     fingerprint: str | None
     metadata: dict[str, Any]
+    custom_name: str | None = None  # the key owner's name for it (management API)
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,7 @@ def _known(row: sqlite3.Row) -> KnownClient:
         server_origin=row["server_origin"],
         fingerprint=row["fingerprint"],
         metadata=metadata if isinstance(metadata, dict) else {},
+        custom_name=row["custom_name"],
     )
 
 

@@ -110,15 +110,25 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE session_history ADD COLUMN instance_id TEXT;
     """,
-    # version 7: scoped keys (SPEC 15). Scopes and clientIds as JSON lists (clientIds NULL = any
-    # world of the key). A key made before has NULL scopes: everything but execute-js, unless
-    # its allow_execute_js flag gave it that too (ApiKey.from_row).
+    # version 7: scoped keys and their management (SPEC 15). Scopes and clientIds as JSON lists
+    # (clientIds NULL = any world of the key). A key made before has NULL scopes: everything
+    # but execute-js, unless its allow_execute_js flag gave it that too (ApiKey.from_row).
+    # Requests per key and month for quotas; a name the key's owner gives a known world.
     """
     ALTER TABLE api_keys ADD COLUMN scopes TEXT;
     ALTER TABLE api_keys ADD COLUMN client_ids TEXT;
     ALTER TABLE api_keys ADD COLUMN expires_at REAL;
     ALTER TABLE api_keys ADD COLUMN rate_limit INTEGER;
+    ALTER TABLE api_keys ADD COLUMN monthly_quota INTEGER;
     ALTER TABLE api_keys ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE api_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE known_clients ADD COLUMN custom_name TEXT;
+    CREATE TABLE key_usage (
+        key_id TEXT NOT NULL,
+        month TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        PRIMARY KEY (key_id, month)
+    );
     """,
 ]
 
