@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -128,7 +129,10 @@ def create_app(
             if own_store:
                 the_store.close()
 
-    app = FastAPI(
+    # /docs from the package's own copy of Swagger UI: a relay may have no internet (SPEC 15).
+    # (No /redoc: ReDoc's page fetches its logo from a CDN.)
+    app = FastAPIOffline(
+        redoc_url=None,
         title="foundry-relay",
         version=__version__,
         description="REST relay for Foundry VTT with headless sessions",
