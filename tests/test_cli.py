@@ -355,3 +355,88 @@ def test_json_log_format(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+def test_serve_help_gives_each_options_meaning_and_default() -> None:
+    """Every option of `serve --help` says what it means and its default, as the README's
+    settings table (which the help is kept equal to)."""
+    import re
+
+    from foundry_relay.settings import Settings
+    from foundry_relay.settings_help import MEANING
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table: dict[str, str] = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) >= 3:
+            for name in re.findall(r"`([A-Z_0-9]+)`", cells[0]):
+                table[name.lower()] = cells[2].replace("`", "")
+    assert MEANING == {k: v for k, v in table.items() if k in Settings.model_fields}
+    shown = subprocess.run(
+        [*CLI, "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
+    assert "(env SESSION_RATE_LIMIT, default 30)" in shown
+    assert "(env HEADLESS_PREWARM, default off)" in shown
+    assert "--headless-prewarm" in shown and "--no-headless-prewarm" in shown  # a flag
+    assert shown.count("(env ") >= 50
+
+
+def test_session_list_fits_80_columns_and_end_takes_its_number() -> None:
+    from rich.console import Console
+
+    from foundry_relay.cli_session import pick_session, sessions_table
+    from foundry_relay.client import RelayClientError
+
+    body = {
+        "activeSessions": [
+            {
+                "sessionId": "0f0c2a4e-2b1d-4b7e-9a51-7f3e0d9c1a2b",
+                "clientId": "fvtt_9f2c1e0a7b3d4c55",
+                "worldTitle": "Curse of Strahd",
+                "foundryUrl": "http://foundry.lan:30000",
+                "username": "Gamemaster",
+            }
+        ],
+        "pendingSessions": [
+            {
+                "sessionId": "0f0c9999-0000-4000-8000-000000000000",
+                "foundryUrl": "http://foundry.lan:30000",
+                "username": "Gamemaster",
+                "worldName": "lmop",
+                "stage": "login",
+            }
+        ],
+    }
+    console = Console(width=80, record=True)
+    console.print(sessions_table(body))
+    text = console.export_text()
+    assert "0f0c2a4e-2b1d-4b7e-9a51-7f3e0d9c1a2b" in text  # whole, on one line
+    assert "0f0c9999-0000-4000-8000-000000000000" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert pick_session(body, "1") == "0f0c2a4e-2b1d-4b7e-9a51-7f3e0d9c1a2b"
+    assert pick_session(body, "2") == "0f0c9999-0000-4000-8000-000000000000"
+    assert pick_session(body, "0f0c2") == "0f0c2a4e-2b1d-4b7e-9a51-7f3e0d9c1a2b"
+    for ref in ("0f0c", "3", "zz"):
+        try:
+            pick_session(body, ref)
+        except RelayClientError as exc:
+            assert exc.code == "SESSION_NOT_FOUND"
+        else:
+            raise AssertionError(ref)
+
+
+def test_session_start_help_names_the_admin_password() -> None:
+    shown = subprocess.run(
+        [*CLI, "session", "start", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
+    assert "FOUNDRY_ADMIN_PASSWORD" in shown and "--ask-admin-password" in shown
+    assert "FOUNDRY_PASSWORD" in shown

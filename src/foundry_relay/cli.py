@@ -29,6 +29,7 @@ from .cli_worlds import worlds_app
 from .errors import RelayError
 from .logsetup import configure
 from .settings import Settings
+from .settings_help import MEANING
 
 app = typer.Typer(
     help="Self-hostable relay for Foundry VTT with headless sessions.",
@@ -57,121 +58,141 @@ def _version(
         raise typer.Exit()
 
 
+def _h(name: str) -> str:
+    """A ``serve`` option's help: what it means, its variable and its default."""
+    field = Settings.model_fields[name]
+    default = field.default
+    if default is None or default == []:
+        shown = "unset"
+    elif isinstance(default, bool):
+        shown = "on" if default else "off"
+    else:
+        shown = str(default)
+    return f"{MEANING[name]} (env {name.upper()}, default {shown})"
+
+
 # -- serve ------------------------------------------------------------------------------------
 
 
 @app.command("serve")
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (PORT); 0 picks a free one.")] = None,
+    host: Annotated[str | None, typer.Option(help=_h("host"))] = None,
+    port: Annotated[int | None, typer.Option(help=_h("port"))] = None,
     data_dir: DataDir = None,
     allow_headless: Annotated[
-        bool | None, typer.Option("--allow-headless/--no-headless", help="ALLOW_HEADLESS")
+        bool | None, typer.Option("--allow-headless/--no-headless", help=_h("allow_headless"))
     ] = None,
-    max_headless_sessions: Annotated[int | None, typer.Option(help="MAX_HEADLESS_SESSIONS")] = None,
+    max_headless_sessions: Annotated[
+        int | None, typer.Option(help=_h("max_headless_sessions"))
+    ] = None,
     max_total_headless_sessions: Annotated[
-        int | None, typer.Option(help="MAX_TOTAL_HEADLESS_SESSIONS")
+        int | None, typer.Option(help=_h("max_total_headless_sessions"))
     ] = None,
     headless_session_timeout: Annotated[
-        float | None, typer.Option(help="HEADLESS_SESSION_TIMEOUT (s)")
+        float | None, typer.Option(help=_h("headless_session_timeout"))
     ] = None,
     headless_max_lifetime: Annotated[
-        float | None, typer.Option(help="HEADLESS_MAX_LIFETIME (s)")
+        float | None, typer.Option(help=_h("headless_max_lifetime"))
     ] = None,
     headless_prewarm: Annotated[
         bool | None,
-        typer.Option("--headless-prewarm/--no-headless-prewarm", help="HEADLESS_PREWARM"),
+        typer.Option("--headless-prewarm/--no-headless-prewarm", help=_h("headless_prewarm")),
     ] = None,
     headless_canvas: Annotated[
-        bool | None, typer.Option("--headless-canvas/--no-headless-canvas", help="HEADLESS_CANVAS")
+        bool | None,
+        typer.Option("--headless-canvas/--no-headless-canvas", help=_h("headless_canvas")),
     ] = None,
     headless_spare_context: Annotated[
         bool | None,
         typer.Option(
-            "--headless-spare-context/--no-headless-spare-context", help="HEADLESS_SPARE_CONTEXT"
+            "--headless-spare-context/--no-headless-spare-context",
+            help=_h("headless_spare_context"),
         ),
     ] = None,
     headless_idle_release: Annotated[
-        float | None, typer.Option(help="HEADLESS_IDLE_RELEASE (seconds; 0 = never)")
+        float | None, typer.Option(help=_h("headless_idle_release"))
     ] = None,
-    client_grace_seconds: Annotated[float | None, typer.Option(help="CLIENT_GRACE_SECONDS")] = None,
-    navigation_timeout: Annotated[float | None, typer.Option(help="NAVIGATION_TIMEOUT")] = None,
-    world_launch_timeout: Annotated[float | None, typer.Option(help="WORLD_LAUNCH_TIMEOUT")] = None,
-    game_ready_timeout: Annotated[float | None, typer.Option(help="GAME_READY_TIMEOUT")] = None,
+    client_grace_seconds: Annotated[
+        float | None, typer.Option(help=_h("client_grace_seconds"))
+    ] = None,
+    navigation_timeout: Annotated[float | None, typer.Option(help=_h("navigation_timeout"))] = None,
+    world_launch_timeout: Annotated[
+        float | None, typer.Option(help=_h("world_launch_timeout"))
+    ] = None,
+    game_ready_timeout: Annotated[float | None, typer.Option(help=_h("game_ready_timeout"))] = None,
     module_connect_timeout: Annotated[
-        float | None, typer.Option(help="MODULE_CONNECT_TIMEOUT")
+        float | None, typer.Option(help=_h("module_connect_timeout"))
     ] = None,
-    request_timeout: Annotated[float | None, typer.Option(help="REQUEST_TIMEOUT")] = None,
+    request_timeout: Annotated[float | None, typer.Option(help=_h("request_timeout"))] = None,
     diagnostics_ttl_seconds: Annotated[
-        float | None, typer.Option(help="DIAGNOSTICS_TTL_SECONDS")
+        float | None, typer.Option(help=_h("diagnostics_ttl_seconds"))
     ] = None,
-    ws_auth_timeout: Annotated[float | None, typer.Option(help="WS_AUTH_TIMEOUT")] = None,
+    ws_auth_timeout: Annotated[float | None, typer.Option(help=_h("ws_auth_timeout"))] = None,
     handshake_ttl_seconds: Annotated[
-        float | None, typer.Option(help="HANDSHAKE_TTL_SECONDS")
+        float | None, typer.Option(help=_h("handshake_ttl_seconds"))
     ] = None,
-    handshake_max_pending: Annotated[int | None, typer.Option(help="HANDSHAKE_MAX_PENDING")] = None,
-    session_rate_limit: Annotated[int | None, typer.Option(help="SESSION_RATE_LIMIT")] = None,
-    key_rate_limit: Annotated[int | None, typer.Option(help="KEY_RATE_LIMIT")] = None,
-    pairing_rate_limit: Annotated[int | None, typer.Option(help="PAIRING_RATE_LIMIT")] = None,
-    probe_rate_limit: Annotated[int | None, typer.Option(help="PROBE_RATE_LIMIT")] = None,
-    chrome_path: Annotated[str | None, typer.Option(help="CHROME_PATH")] = None,
-    chrome_args: Annotated[
-        str | None, typer.Option(help="CHROME_ARGS (extra switches, space-separated)")
+    handshake_max_pending: Annotated[
+        int | None, typer.Option(help=_h("handshake_max_pending"))
     ] = None,
+    session_rate_limit: Annotated[int | None, typer.Option(help=_h("session_rate_limit"))] = None,
+    key_rate_limit: Annotated[int | None, typer.Option(help=_h("key_rate_limit"))] = None,
+    pairing_rate_limit: Annotated[int | None, typer.Option(help=_h("pairing_rate_limit"))] = None,
+    probe_rate_limit: Annotated[int | None, typer.Option(help=_h("probe_rate_limit"))] = None,
+    chrome_path: Annotated[str | None, typer.Option(help=_h("chrome_path"))] = None,
+    chrome_args: Annotated[str | None, typer.Option(help=_h("chrome_args"))] = None,
     capture_browser_console: Annotated[
-        str | None, typer.Option(help="CAPTURE_BROWSER_CONSOLE")
+        str | None, typer.Option(help=_h("capture_browser_console"))
     ] = None,
     websocket_ping_interval_ms: Annotated[
-        int | None, typer.Option(help="WEBSOCKET_PING_INTERVAL_MS")
+        int | None, typer.Option(help=_h("websocket_ping_interval_ms"))
     ] = None,
-    ws_max_message_mb: Annotated[float | None, typer.Option(help="WS_MAX_MESSAGE_MB")] = None,
+    ws_max_message_mb: Annotated[float | None, typer.Option(help=_h("ws_max_message_mb"))] = None,
     allow_legacy_auth: Annotated[
-        bool | None, typer.Option("--allow-legacy-auth/--no-legacy-auth", help="ALLOW_LEGACY_AUTH")
+        bool | None,
+        typer.Option("--allow-legacy-auth/--no-legacy-auth", help=_h("allow_legacy_auth")),
     ] = None,
-    foundry_url_allow: Annotated[str | None, typer.Option(help="FOUNDRY_URL_ALLOW")] = None,
-    foundry_url_deny: Annotated[str | None, typer.Option(help="FOUNDRY_URL_DENY")] = None,
-    cors_origins: Annotated[str | None, typer.Option(help="CORS_ORIGINS")] = None,
-    public_url: Annotated[str | None, typer.Option(help="PUBLIC_URL")] = None,
-    log_level: Annotated[str | None, typer.Option(help="LOG_LEVEL")] = None,
+    foundry_url_allow: Annotated[str | None, typer.Option(help=_h("foundry_url_allow"))] = None,
+    foundry_url_deny: Annotated[str | None, typer.Option(help=_h("foundry_url_deny"))] = None,
+    cors_origins: Annotated[str | None, typer.Option(help=_h("cors_origins"))] = None,
+    public_url: Annotated[str | None, typer.Option(help=_h("public_url"))] = None,
+    log_level: Annotated[str | None, typer.Option(help=_h("log_level"))] = None,
     access_log: Annotated[
-        bool | None, typer.Option("--access-log/--no-access-log", help="ACCESS_LOG")
+        bool | None, typer.Option("--access-log/--no-access-log", help=_h("access_log"))
     ] = None,
-    log_format: Annotated[str | None, typer.Option(help="LOG_FORMAT (text|json)")] = None,
-    event_loop: Annotated[str | None, typer.Option(help="EVENT_LOOP (auto|uvloop|asyncio)")] = None,
+    log_format: Annotated[str | None, typer.Option(help=_h("log_format"))] = None,
+    event_loop: Annotated[str | None, typer.Option(help=_h("event_loop"))] = None,
     ws_compression: Annotated[
         bool | None,
-        typer.Option("--ws-compression/--no-ws-compression", help="WS_COMPRESSION"),
+        typer.Option("--ws-compression/--no-ws-compression", help=_h("ws_compression")),
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="WORKERS: processes serving the port (1-64)")
-    ] = None,
+    workers: Annotated[int | None, typer.Option(help=_h("workers"))] = None,
     max_subscribers_per_client: Annotated[
-        int | None, typer.Option(help="MAX_SUBSCRIBERS_PER_CLIENT (0 = no cap)")
+        int | None, typer.Option(help=_h("max_subscribers_per_client"))
     ] = None,
     max_subscribers_per_key: Annotated[
-        int | None, typer.Option(help="MAX_SUBSCRIBERS_PER_KEY (0 = no cap)")
+        int | None, typer.Option(help=_h("max_subscribers_per_key"))
     ] = None,
-    event_queue_size: Annotated[int | None, typer.Option(help="EVENT_QUEUE_SIZE")] = None,
+    event_queue_size: Annotated[int | None, typer.Option(help=_h("event_queue_size"))] = None,
     event_keepalive_seconds: Annotated[
-        float | None, typer.Option(help="EVENT_KEEPALIVE_SECONDS")
+        float | None, typer.Option(help=_h("event_keepalive_seconds"))
     ] = None,
     credentials_key_file: Annotated[
         Path | None,
-        typer.Option(help="CREDENTIALS_KEY_FILE (stored logins; the key itself only by env)"),
+        typer.Option(help=_h("credentials_key_file")),
     ] = None,
     credentials_key_previous_file: Annotated[
-        Path | None, typer.Option(help="CREDENTIALS_KEY_PREVIOUS_FILE (key rotation)")
+        Path | None, typer.Option(help=_h("credentials_key_previous_file"))
     ] = None,
-    auto_start_wait: Annotated[float | None, typer.Option(help="AUTO_START_WAIT (s)")] = None,
+    auto_start_wait: Annotated[float | None, typer.Option(help=_h("auto_start_wait"))] = None,
     auto_start_cooldown: Annotated[
-        float | None, typer.Option(help="AUTO_START_COOLDOWN (s)")
+        float | None, typer.Option(help=_h("auto_start_cooldown"))
     ] = None,
     keep_alive_max_backoff: Annotated[
-        float | None, typer.Option(help="KEEP_ALIVE_MAX_BACKOFF (s)")
+        float | None, typer.Option(help=_h("keep_alive_max_backoff"))
     ] = None,
     metrics: Annotated[
         str | None,
-        typer.Option(help="METRICS: off, open, or token (with METRICS_TOKEN in the environment)"),
+        typer.Option(help=_h("metrics")),
     ] = None,
 ) -> None:
     """Run the relay until SIGINT/SIGTERM."""

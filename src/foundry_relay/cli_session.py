@@ -81,11 +81,29 @@ def register(session_app: typer.Typer) -> None:
                 help="Re-pair a world paired with another relay (its GMs must pair again).",
             ),
         ] = False,
+        ask_admin_password: Annotated[
+            bool,
+            typer.Option(
+                "--ask-admin-password",
+                help="Prompt (hidden) for the Foundry server's admin password, needed when the"
+                " server shows its setup screen with an admin password; or set"
+                " FOUNDRY_ADMIN_PASSWORD.",
+            ),
+        ] = False,
         as_json: JsonFlag = False,
     ) -> None:
-        """Start a headless session; shows the launch stage while it waits."""
+        """Start a headless session; shows the launch stage while it waits.
+
+        The GM's password comes from --password-stdin, FOUNDRY_PASSWORD or a hidden prompt; the
+        Foundry admin password (to launch a world from the setup screen) from
+        FOUNDRY_ADMIN_PASSWORD or --ask-admin-password. Neither is ever a command-line value.
+        """
         password = _password(password_stdin)
         admin = os.environ.get("FOUNDRY_ADMIN_PASSWORD")
+        if ask_admin_password and not admin:
+            admin = typer.prompt(
+                "Foundry admin password", hide_input=True, default="", show_default=False
+            )
         try:
             result = asyncio.run(
                 _start(
@@ -117,36 +135,27 @@ def register(session_app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(body))
             return
-        table = Table("session", "state", "client", "foundry", "user", "world")
-        for s in body["activeSessions"]:
-            table.add_row(
-                s["sessionId"],
-                "active",
-                s.get("clientId") or "",
-                s["foundryUrl"],
-                s["username"],
-                s.get("worldTitle") or s.get("worldName") or "",
-            )
-        for s in body["pendingSessions"]:
-            table.add_row(
-                s["sessionId"],
-                f"launching ({s['stage']})",
-                "",
-                s["foundryUrl"],
-                s["username"],
-                s.get("worldName") or "",
-            )
-        out.print(table)
+        out.print(sessions_table(body))
 
     @session_app.command("end")
     def end(
-        session_id: Annotated[str, typer.Argument(help="The session id.")],
+        session_ref: Annotated[
+            str,
+            typer.Argument(
+                metavar="SESSION",
+                help="The session's id, the start of it, or its # in `session list`.",
+            ),
+        ],
         relay: Relay,
         api_key: ApiKeyOpt,
         as_json: JsonFlag = False,
     ) -> None:
         """End one of your sessions."""
         try:
+            session_id = session_ref
+            if len(session_ref) < 36:  # a # or the start of an id: as `session list` shows
+                listed = asyncio.run(_call(relay, api_key, lambda c: c.list_sessions()))
+                session_id = pick_session(listed, session_ref)
             body = asyncio.run(_call(relay, api_key, lambda c: c.end_session(session_id)))
         except RelayClientError as exc:
             raise _fail(exc, as_json) from exc
@@ -154,6 +163,43 @@ def register(session_app: typer.Typer) -> None:
             print(json.dumps(body))
         else:
             out.print(f"ended {session_id}")
+
+
+def _rows(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(sessionId, state, world) of active then pending sessions: the order of the #s."""
+    rows = [
+        (s["sessionId"], "active", s.get("worldTitle") or s.get("worldName") or "")
+        for s in body["activeSessions"]
+    ]
+    rows += [
+        (s["sessionId"], f"launching: {s['stage']}", s.get("worldName") or "")
+        for s in body["pendingSessions"]
+    ]
+    return rows
+
+
+def sessions_table(body: dict[str, Any]) -> Table:
+    """Sessions with whole ids (they fit 80 columns) and a # that `session end` takes."""
+    table = Table("#", "session", "state", "world", "client")
+    table.columns[1].no_wrap = True
+    clients = {s["sessionId"]: s.get("clientId") or "" for s in body["activeSessions"]}
+    for index, (session_id, state, world) in enumerate(_rows(body), start=1):
+        table.add_row(str(index), session_id, state, world, clients.get(session_id, ""))
+    return table
+
+
+def pick_session(body: dict[str, Any], ref: str) -> str:
+    """The session a # or the start of an id names; a clear error otherwise."""
+    rows = _rows(body)
+    if ref.isdigit() and 1 <= int(ref) <= len(rows):
+        return rows[int(ref) - 1][0]
+    matches = [r[0] for r in rows if r[0].startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    problem = "no session" if not matches else f"{len(matches)} sessions"
+    raise RelayClientError(
+        f"{problem} match '{ref}'; see `session list`", code="SESSION_NOT_FOUND", status=404
+    )
 
 
 async def _call(relay: str, api_key: str, fn: Any) -> Any:
