@@ -3,18 +3,14 @@ from the relay's own copy, not a CDN (SPEC 15)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
-
-from foundry_relay.browser.engine import BrowserEngine
 
 from ..conftest import RelayFactory
 
 
-async def test_docs_render_without_the_internet(
-    relay_factory: RelayFactory, shared_engine: BrowserEngine
-) -> None:
+async def test_docs_render_without_the_internet(relay_factory: RelayFactory, browser: Any) -> None:
     async with relay_factory() as relay:
-        browser = await shared_engine.ensure_browser()
         context = await browser.new_context()
         outside: list[str] = []
 

@@ -24,6 +24,8 @@ from ..store import Store
 from .admin_routes import router as admin_router
 from .client_ws import client_api_endpoint
 from .cluster import Cluster, ClusterSpec
+from .dashboard import router as dashboard_router
+from .dashboard import static_files as dashboard_static
 from .deps import error_response
 from .dispatch import ExactPaths
 from .event_routes import event_router
@@ -157,6 +159,8 @@ def create_app(
     add_forwarded_routes(app.router)
     app.include_router(session_router)
     app.include_router(admin_router)
+    app.include_router(dashboard_router)
+    app.mount("/static/dashboard", dashboard_static, name="dashboard-static")
     app.include_router(pairing_router)
     app.include_router(event_router())
     app.include_router(world_router)
