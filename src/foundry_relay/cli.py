@@ -137,6 +137,8 @@ def serve(
     session_rate_limit: Annotated[int | None, typer.Option(help=_h("session_rate_limit"))] = None,
     key_rate_limit: Annotated[int | None, typer.Option(help=_h("key_rate_limit"))] = None,
     pairing_rate_limit: Annotated[int | None, typer.Option(help=_h("pairing_rate_limit"))] = None,
+    auth_failure_limit: Annotated[int | None, typer.Option(help=_h("auth_failure_limit"))] = None,
+    trusted_proxies: Annotated[str | None, typer.Option(help=_h("trusted_proxies"))] = None,
     probe_rate_limit: Annotated[int | None, typer.Option(help=_h("probe_rate_limit"))] = None,
     chrome_path: Annotated[str | None, typer.Option(help=_h("chrome_path"))] = None,
     chrome_args: Annotated[str | None, typer.Option(help=_h("chrome_args"))] = None,

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # /auth/pair-request, /api/self-unpair) and, separately, for status polls and the module's
     # /api/clients/{id}/active probe. 0 = off.
     pairing_rate_limit: int = Field(30, ge=0)
+    # Failed authentications (a wrong API key or token) per client address and minute; past it
+    # every request from that address gets 429 until the window frees. 0 = off.
+    auth_failure_limit: int = Field(30, ge=0)
+    # The operator's reverse proxies (addresses or CIDRs): only their X-Forwarded-For is believed.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     probe_rate_limit: int = Field(120, ge=0)
     chrome_path: str | None = Field(
         None, validation_alias=AliasChoices("chrome_path", "puppeteer_executable_path")
@@ -116,11 +121,21 @@ class Settings(BaseSettings):
     # /db), holding who holds which client and session, and carrying requests between them.
     redis_url: SecretStr | None = None
 
-    @field_validator("foundry_url_allow", "foundry_url_deny", "cors_origins", mode="before")
+    @field_validator(
+        "foundry_url_allow", "foundry_url_deny", "cors_origins", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        from .core.addresses import parse_networks
+
+        parse_networks(value)  # ValueError names the bad entry
         return value
 
     @field_validator("chrome_args", mode="before")

@@ -34,6 +34,15 @@ MEANING: dict[str, str] = {
         "/auth/pair, /auth/pair-request, /api/self-unpair calls per client address per "
         "minute (0 = off)"
     ),
+    "auth_failure_limit": (
+        "failed authentications (wrong API key or token, on HTTP, /relay, /ws/api and "
+        "event streams) per client address per minute; past it that address gets 429 with"
+        " Retry-After, without a key lookup (0 = off)"
+    ),
+    "trusted_proxies": (
+        "your reverse proxies (addresses or CIDRs, comma-separated): only their "
+        "X-Forwarded-For names the client address used by the per-address limits"
+    ),
     "probe_rate_limit": (
         "pairing-status polls and /api/clients/{id}/active probes per address per minute (0 = off)"
     ),

@@ -168,6 +168,13 @@ class HeadlessService:
             raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
         if not username or not username.strip():
             raise BadRequest("x-username header is required")
+        for name, value, limit in (
+            ("x-username", username, 256),
+            ("x-world-name", world_name, 256),
+            ("x-foundry-url", foundry_url, 2048),
+        ):
+            if value is not None and len(value) > limit:
+                raise BadRequest(f"{name} is too long (at most {limit} characters)")
         url = await self.urls.check(foundry_url)
         await self.hit_rate(key.id)
         pair = await self.keys.current()

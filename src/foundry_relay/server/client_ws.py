@@ -18,6 +18,7 @@ from ..core.forwarding import parse_params
 from ..core.routes import ROUTES_BY_TYPE
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
+from .deps import client_address
 from .events import Subscriber
 from .forward_routes import check_guard
 from .online import resolve_for_key
@@ -216,7 +217,7 @@ async def client_api_endpoint(ws: WebSocket) -> None:
         return
     secret, wanted = found
     try:
-        key = state.authenticate(secret)
+        key = state.authenticate(secret, client_address(ws))
     except RelayError as exc:
         await ws.close(4002, "Invalid API key" if exc.code != "RATE_LIMITED" else exc.message)
         return

@@ -6,10 +6,11 @@ import asyncio
 from typing import Any
 
 import orjson
-from fastapi import Request, Security
+from fastapi import Request, Security, WebSocket
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 
+from ..core.addresses import client_address as address_of
 from ..core.scopes import scope_for
 from ..errors import BadRequest, NotFound, RelayError, error_response_parts
 from ..store import ApiKey
@@ -28,7 +29,7 @@ async def require_key(request: Request, api_key: str | None = Security(_api_key_
     store's caches, which would not be worth a hop to a worker thread), and the scope the
     matched route needs (SPEC 15)."""
     state = relay_state(request)
-    key = state.authenticate(api_key)
+    key = state.authenticate(api_key, client_address(request))
     route = request.scope.get("route")
     path = getattr(route, "path", None)
     if path is not None:
@@ -69,7 +70,31 @@ async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
         raise BadRequest("request body is not valid JSON") from exc
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object")
+    check_shape(body)
     return body
+
+
+MAX_DEPTH = 32  # nesting of objects and arrays in a JSON body
+MAX_ITEMS = 10_000  # values in a JSON body, all levels together
+
+
+def check_shape(body: Any) -> None:
+    """400 for a JSON body nested deeper than MAX_DEPTH or with more than MAX_ITEMS values
+    (walked without recursion: a hostile body cannot exhaust the stack)."""
+    stack: list[tuple[Any, int]] = [(body, 1)]
+    seen = 0
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"request body nests deeper than {MAX_DEPTH} levels")
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, (dict, list)):
+            for child in children:
+                seen += 1
+                if seen > MAX_ITEMS:
+                    raise BadRequest(f"request body has more than {MAX_ITEMS} values")
+                if isinstance(child, (dict, list)):
+                    stack.append((child, depth + 1))
 
 
 def error_response(error: RelayError) -> Response:
@@ -91,6 +116,9 @@ async def wait_disconnect(request: Request) -> None:
         await asyncio.sleep(0)
 
 
-def client_address(request: Request) -> str:
-    """The peer's address (the unit of per-address throttling)."""
-    return request.client.host if request.client is not None else "unknown"
+def client_address(request: Request | WebSocket) -> str:
+    """The caller's address (the unit of per-address throttling): the socket's peer, or what
+    the operator's own proxy (``TRUSTED_PROXIES``) says in ``X-Forwarded-For``."""
+    peer = request.client.host if request.client is not None else None
+    trusted = request.app.state.relay.trusted_proxies
+    return address_of(peer, request.headers.get("x-forwarded-for"), trusted)

@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket
 from ..core.forwarding import Route
 from ..core.routes import ROUTES
 from ..errors import RelayError
-from .deps import error_response
+from .deps import client_address, error_response
 from .forward_routes import forward_request
 from .relay_ws import MODULE_SOCKET_PATHS, relay_endpoint
 from .state import RelayState
@@ -75,7 +75,7 @@ class ForwardFastPath:
         request = Request(scope, receive)
         state: RelayState = self.app.state.relay
         try:
-            key = state.authenticate(request.headers.get("x-api-key"))
+            key = state.authenticate(request.headers.get("x-api-key"), client_address(request))
             response = await forward_request(request, route, key)
         except RelayError as exc:
             response = error_response(exc)

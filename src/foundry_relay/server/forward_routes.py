@@ -130,6 +130,9 @@ def route_openapi(route: Route) -> dict[str, Any]:
     return extra
 
 
+MAX_QUERY_PARAMS = 100
+
+
 def check_guard(route: Route, key: ApiKey, body: dict[str, Any], params: dict[str, Any]) -> None:
     """Code that would run in the GM's browser needs a key allowed to (SPEC 13)."""
     if key.allow_execute_js or not route.guard:
@@ -182,6 +185,8 @@ async def forward_request(request: Request, route: Route, key: ApiKey) -> Respon
     unknown parameters named. Shared by the declared route and the fast path."""
     state = relay_state(request)
     state.require_scope(key, route.scope)
+    if len(request.query_params) > MAX_QUERY_PARAMS:
+        raise BadRequest(f"more than {MAX_QUERY_PARAMS} query parameters")
     body = await _read_body(request, route, state.settings.ws_max_bytes)
     query = dict(request.query_params)
     client_id = body.get("clientId") or query.get("clientId")

@@ -149,7 +149,10 @@ class RelayCollector:
         yield failures
 
     def _limits(self) -> list[tuple[str, int]]:
-        out: list[tuple[str, int]] = [("key", self.state.key_rate.hits)]
+        out: list[tuple[str, int]] = [
+            ("key", self.state.key_rate.hits),
+            ("auth-failure", self.state.guard.hits),
+        ]
         headless = self.state.headless
         if headless is not None:
             out.append(("session", headless.rate.hits))

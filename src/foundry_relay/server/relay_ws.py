@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..core.clients import METADATA_FIELDS, ClientEntry
 from ..core.events import BY_FRAME as EVENT_FRAMES
 from ..errors import WS_CLOSE, BadRequest, RelayError, error_response_parts
+from .deps import client_address
 from .hub import Connection
 
 if TYPE_CHECKING:
@@ -77,12 +79,23 @@ class Authenticated:
     session_id: str | None = None
 
 
+def _count_failure(state: RelayState, address: str) -> None:
+    with contextlib.suppress(RelayError):  # past the limit: the address is blocked from now on
+        state.guard.failed(address)
+
+
 async def _authenticate(ws: WebSocket, state: RelayState, client_id: str) -> Authenticated | None:
     """Accept the socket and check its credentials (first-frame token, or the legacy
     ``?token=`` API key where allowed); None after closing it with the right code."""
     settings = state.settings
     legacy_key = ws.query_params.get("token")
+    address = client_address(ws)
     await ws.accept()
+    try:
+        state.guard.check(address)  # an address that failed too often: no credential check
+    except RelayError:
+        await _close(ws, "unavailable")
+        return None
     if legacy_key and not settings.allow_legacy_auth:
         # An old module stops on 1008; on 4002 it would retry every second forever.
         log.info("client %s: legacy ?token= authentication is off", client_id)
@@ -91,6 +104,7 @@ async def _authenticate(ws: WebSocket, state: RelayState, client_id: str) -> Aut
     if legacy_key:
         api_key = state.store.authenticate_key(legacy_key)
         if api_key is None:
+            _count_failure(state, address)
             await _close(ws, "auth-failed")
             return None
         return Authenticated(api_key.id)
@@ -100,6 +114,7 @@ async def _authenticate(ws: WebSocket, state: RelayState, client_id: str) -> Aut
     found = state.store.authenticate_token(token)
     if found is None:
         log.info("client %s: authentication failed", client_id)
+        _count_failure(state, address)
         await _close(ws, "auth-failed")
         return None
     record, key_id = found

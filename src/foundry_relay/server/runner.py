@@ -84,6 +84,9 @@ async def serve_app(
         ws_ping_interval=ws_ping_interval,
         ws_ping_timeout=ws_ping_interval,
         timeout_graceful_shutdown=5,
+        # The relay reads X-Forwarded-For itself, from TRUSTED_PROXIES only (uvicorn would
+        # otherwise believe any local peer's header).
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     if not install_signal_handlers:

@@ -10,12 +10,14 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..core.addresses import parse_networks
 from ..core.forwarding import RequestRouter
 from ..core.pairing import to_ws_url
 from ..core.ratelimit import RateLimiter
 from ..errors import RelayError
 from ..settings import Settings
 from ..store import ApiKey, Store
+from .guard import AuthGuard
 from .hub import Connection, Hub
 from .metrics import Stats
 
@@ -45,6 +47,8 @@ class RelayState:
     remote: RemoteRequests = None  # type: ignore[assignment]  # set in the lifespan
     stats: Stats = field(default_factory=lambda: Stats())
     usage: KeyUsage | None = None  # requests per key and month (quotas)
+    guard: AuthGuard = None  # type: ignore[assignment]  # failed authentications per address
+    trusted_proxies: list[Any] = field(default_factory=list, init=False)  # TRUSTED_PROXIES
     key_rate: RateLimiter = field(
         default_factory=lambda: RateLimiter(0, what="requests for this API key")
     )
@@ -56,6 +60,9 @@ class RelayState:
     def __post_init__(self) -> None:
         if self.router is None:
             self.router = self.hub
+        if self.guard is None:
+            self.guard = AuthGuard(self)
+        self.trusted_proxies = parse_networks(self.settings.trusted_proxies)
 
     # -- revocation: sockets of a revoked token or key close at once (SPEC 5.2) ------------------
 
@@ -131,19 +138,27 @@ class RelayState:
     def log_pair_request(self, code: str, key_id: str, status: str) -> None:
         log.info("pair request %s %s by key %s", code, status, key_id)
 
-    def authenticate(self, api_key: str | None) -> ApiKey:
-        """The same API-key check for HTTP and WebSocket callers."""
+    def authenticate(self, api_key: str | None, address: str | None = None) -> ApiKey:
+        """The same API-key check for HTTP and WebSocket callers; ``address``: the caller's,
+        whose failed attempts are counted (429 past ``AUTH_FAILURE_LIMIT``)."""
         from ..errors import AuthError
 
-        if not api_key:
-            raise AuthError("x-api-key header is required", code="API_KEY_REQUIRED")
-        key = self.store.authenticate_key(api_key)
-        if key is None:
-            raise AuthError("invalid or revoked API key", code="API_KEY_INVALID")
-        if not key.enabled:
-            raise AuthError("this API key is disabled", code="API_KEY_INVALID")
-        if key.expired(time.time()):
-            raise AuthError("this API key has expired", code="API_KEY_INVALID")
+        if address is not None:
+            self.guard.check(address)
+        try:
+            if not api_key:
+                raise AuthError("x-api-key header is required", code="API_KEY_REQUIRED")
+            key = self.store.authenticate_key(api_key)
+            if key is None:
+                raise AuthError("invalid or revoked API key", code="API_KEY_INVALID")
+            if not key.enabled:
+                raise AuthError("this API key is disabled", code="API_KEY_INVALID")
+            if key.expired(time.time()):
+                raise AuthError("this API key has expired", code="API_KEY_INVALID")
+        except AuthError:
+            if address is not None:
+                self.guard.failed(address)
+            raise
         limit = key.rate_limit if key.rate_limit is not None else self.settings.key_rate_limit
         if limit:
             self.key_rate.hit(key.id, time.monotonic(), limit)

@@ -1,0 +1,94 @@
+"""Failed authentication per client address (issue 17): a wrong API key or connection token is
+counted against the address it came from; past ``AUTH_FAILURE_LIMIT`` a minute, every request
+from that address gets 429 with ``Retry-After`` until the window frees — without looking the key
+up. One log line per address and window, never one per request. With Redis, failures are also
+counted there, so every instance blocks an address that fails on any of them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..core.ratelimit import RateLimiter
+from ..errors import RelayError
+
+if TYPE_CHECKING:
+    from .state import RelayState
+
+log = logging.getLogger(__name__)
+MAX_BLOCKED = 100_000  # addresses remembered at once (oldest dropped first)
+
+
+class AuthGuard:
+    def __init__(self, state: RelayState) -> None:
+        self.state = state
+        self.failures = RateLimiter(
+            state.settings.auth_failure_limit, what="failed authentications from this address"
+        )
+        self._blocked: dict[str, float] = {}  # address -> monotonic time its block ends
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def hits(self) -> int:
+        """Requests refused because their address was blocked (for the metrics)."""
+        return self.failures.hits
+
+    def check(self, address: str) -> None:
+        """429 at once for an address that failed too often (no key lookup, no hashing)."""
+        until = self._blocked.get(address)
+        if until is None:
+            return
+        now = time.monotonic()
+        if now >= until:
+            del self._blocked[address]
+            return
+        self.failures.hits += 1
+        raise self._refusal(until - now)
+
+    def failed(self, address: str) -> None:
+        """Count one failure; the one past the limit blocks the address (429)."""
+        if self.failures.limit <= 0:
+            return
+        now = time.monotonic()
+        try:
+            self.failures.hit(address, now)
+        except RelayError as exc:
+            self._block(address, now + float(exc.extra.get("retryAfter", 60)))
+            raise
+        federation = self.state.federation
+        if federation is not None:  # every instance counts every instance's failures
+            task = asyncio.ensure_future(self._shared(address))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _shared(self, address: str) -> None:
+        federation = self.state.federation
+        if federation is None:
+            return
+        try:
+            await federation.sessions.hit_rate(self.failures, "auth-failure", address)
+        except RelayError as exc:
+            if exc.code == "RATE_LIMITED":
+                retry = float(exc.extra.get("retryAfter", 60))
+                self._block(address, time.monotonic() + retry)
+
+    def _block(self, address: str, until: float) -> None:
+        if address not in self._blocked:
+            log.warning(
+                "address %s blocked for %.0f s: too many failed authentications",
+                address,
+                until - time.monotonic(),
+            )
+        if len(self._blocked) >= MAX_BLOCKED:
+            self._blocked.pop(next(iter(self._blocked)))
+        self._blocked[address] = until
+
+    @staticmethod
+    def _refusal(seconds: float) -> RelayError:
+        return RelayError(
+            "too many failed authentications from this address; try again later",
+            code="RATE_LIMITED",
+            retryAfter=max(1, int(seconds + 0.999)),
+        )

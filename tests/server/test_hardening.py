@@ -1,0 +1,164 @@
+"""The relay played against as an attacker would, on loopback (issue 17): every attack ends in a
+bounded refusal, logged once per address, while a legitimate client on another address is
+served as before."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+
+import httpx
+from websockets.asyncio.client import connect
+
+from foundry_relay.credentials import PAIRING_ALPHABET
+from foundry_relay.store.schema import PAIRING_CODE_TTL
+
+from ..conftest import LOG_LINES, RelayFactory, RelayHandle, recording_client
+
+
+def from_address(relay: RelayHandle, address: str, key: str | None = None) -> httpx.AsyncClient:
+    """A client whose connections come from ``address`` (any 127.x.y.z is this machine)."""
+    headers = {"x-api-key": key} if key else {}
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    return recording_client(base_url=relay.url, headers=headers, transport=transport, timeout=30)
+
+
+def blocked_lines(address: str, since: int) -> list[str]:
+    return [line for line in LOG_LINES[since:] if f"address {address} blocked" in line]
+
+
+async def test_a_flood_of_wrong_keys_is_cut_off_and_others_are_served(
+    relay_factory: RelayFactory,
+) -> None:
+    since = len(LOG_LINES)
+    async with relay_factory(auth_failure_limit=20) as relay:
+        _, key = relay.new_key()
+        statuses: list[int] = []
+        latencies: list[float] = []
+
+        async def attacker() -> None:
+            async with from_address(relay, "127.0.0.1") as http:
+                for n in range(400):
+                    reply = await http.get("/clients", headers={"x-api-key": f"frk_guess{n}"})
+                    statuses.append(reply.status_code)
+
+        async def visitor() -> None:
+            async with from_address(relay, "127.0.0.2", key) as http:
+                for _ in range(200):
+                    began = time.perf_counter()
+                    reply = await http.get("/clients")
+                    latencies.append(time.perf_counter() - began)
+                    assert reply.status_code == 200
+
+        await asyncio.gather(attacker(), visitor())
+        assert statuses[:20] == [401] * 20  # the limit's worth of wrong keys: 401
+        assert set(statuses[20:]) == {429}  # then refused without a key lookup
+        assert statistics.quantiles(latencies, n=100)[98] < 0.05  # p99 of the visitor
+        async with from_address(relay, "127.0.0.1", key) as http:
+            refused = await http.get("/clients")  # even the right key, from that address
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert len(blocked_lines("127.0.0.1", since)) == 1  # one line, not 380
+        assert relay.state.guard.hits >= 380
+        # Module sockets and /ws/api from the blocked address are refused too.
+        ws = await connect(relay.ws_url + "?id=x")
+        await ws.wait_closed()  # closed before any credential is read
+        assert ws.close_code == 1013
+
+
+async def test_wrong_tokens_and_ws_api_keys_count_too(relay_factory: RelayFactory) -> None:
+    since = len(LOG_LINES)
+    async with relay_factory(auth_failure_limit=5) as relay:
+        for n in range(5):
+            ws = await connect(relay.ws_url + "?id=x")
+            await ws.send(json.dumps({"type": "auth", "token": f"frt_wrong{n}"}))
+            await ws.wait_closed()
+            assert ws.close_code == 1008
+        api = await connect(relay.url.replace("http://", "ws://") + "/ws/api")
+        await api.send(json.dumps({"type": "auth", "token": "frk_wrong"}))
+        await api.wait_closed()
+        assert api.close_code == 4002
+        async with relay.http("frk_other") as http:
+            reply = await http.get("/clients")
+            assert reply.status_code == 429
+        assert len(blocked_lines("127.0.0.1", since)) == 1
+
+
+async def test_forwarded_addresses_only_from_trusted_proxies(relay_factory: RelayFactory) -> None:
+    since = len(LOG_LINES)
+    async with relay_factory(auth_failure_limit=3, trusted_proxies=["127.0.0.1"]) as relay:
+        _, key = relay.new_key()
+        async with relay.http() as http:
+            for _ in range(4):
+                reply = await http.get(
+                    "/clients",
+                    headers={"x-api-key": "frk_bad", "x-forwarded-for": "203.0.113.7"},
+                )
+            assert reply.status_code == 429
+            other = await http.get(
+                "/clients", headers={"x-api-key": key, "x-forwarded-for": "203.0.113.8"}
+            )
+            assert other.status_code == 200  # the proxy's other clients are not blocked
+        assert len(blocked_lines("203.0.113.7", since)) == 1
+    async with relay_factory(auth_failure_limit=3) as relay:
+        _, key = relay.new_key()
+        async with relay.http() as http:
+            for n in range(4):  # an untrusted peer cannot choose its address by a header
+                reply = await http.get(
+                    "/clients",
+                    headers={"x-api-key": "frk_bad", "x-forwarded-for": f"198.51.100.{n}"},
+                )
+            assert reply.status_code == 429
+
+
+async def test_pairing_codes_cannot_be_guessed_in_their_lifetime(
+    relay_factory: RelayFactory,
+) -> None:
+    """A 6-character code from 36 symbols, alive 10 minutes, at 30 tries a minute per address:
+    300 tries out of 36^6 = 2,176,782,336 codes, a chance below 1 in 7 million per code."""
+    async with relay_factory() as relay:
+        limit = relay.settings.pairing_rate_limit
+        tries = limit * PAIRING_CODE_TTL / 60
+        space = len(PAIRING_ALPHABET) ** 6
+        assert (tries, space) == (300, 2_176_782_336) and tries / space < 1 / 7_000_000
+        async with relay.http() as http:
+            codes = []
+            for n in range(limit + 1):
+                reply = await http.post("/auth/pair", json={"code": f"ZZZZ{n:02d}", "worldId": "w"})
+                codes.append(reply.status_code)
+        assert codes[:limit] == [404] * limit
+        assert codes[limit] == 429
+
+
+async def test_oversized_and_nested_inputs_are_refused(relay_factory: RelayFactory) -> None:
+    async with relay_factory(allow_headless=True, foundry_url_allow=["127.0.0.1"]) as relay:
+        _, key = relay.new_key()
+        async with relay.http(key) as http:
+            huge = await http.post(
+                "/session-handshake",
+                headers={"x-foundry-url": "http://127.0.0.1:9", "x-username": "u" * 100_000},
+            )
+            assert huge.status_code in (400, 431)
+            long_name = await http.post(
+                "/session-handshake",
+                headers={"x-foundry-url": "http://127.0.0.1:9", "x-username": "u" * 300},
+            )
+            assert long_name.status_code == 400 and "x-username" in long_name.json()["error"]
+            assert relay.state.headless.handshakes.pending("any", time.time()) == 0
+            nested: object = "x"
+            for _ in range(1000):
+                nested = {"a": nested}
+            deep = await http.post("/roll", content=_dumps(nested))
+            assert deep.status_code == 400 and "nests deeper" in deep.json()["error"]
+            wide = await http.get("/world-info", params={f"p{n}": "1" for n in range(101)})
+            assert wide.status_code == 400
+
+
+def _dumps(value: object) -> bytes:
+    """JSON for a value deeper than Python's own encoder allows."""
+    depth = 0
+    while isinstance(value, dict):
+        value = value["a"]
+        depth += 1
+    return ('{"a":' * depth + '"x"' + "}" * depth).encode()
