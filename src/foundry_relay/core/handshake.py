@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from ..credentials import same_secret
-from ..errors import HandshakeError, LimitExceeded, RelayError
+from ..errors import BadRequest, HandshakeError, LimitExceeded, RelayError
 
 RSA_BITS = 3072
 
@@ -131,6 +131,21 @@ class InProcessHandshakeStore:
 
     def pending(self, key_id: str, now: float) -> int:
         return sum(1 for h in self._by_token.values() if h.key_id == key_id and now < h.expires_at)
+
+
+HEADER_LIMITS = {"x-foundry-url": 2048, "x-username": 256, "x-world-name": 256}
+
+
+def check_headers(*, foundry_url: str | None, username: str | None, world_name: str | None) -> str:
+    """The user name, stripped; 400 for a missing one or a handshake header past its length
+    (nothing that long is kept in handshake state)."""
+    if not username or not username.strip():
+        raise BadRequest("x-username header is required")
+    given = {"x-foundry-url": foundry_url, "x-username": username, "x-world-name": world_name}
+    for name, value in given.items():
+        if value is not None and len(value) > HEADER_LIMITS[name]:
+            raise BadRequest(f"{name} is too long (at most {HEADER_LIMITS[name]} characters)")
+    return username.strip()
 
 
 def _oaep(algorithm: hashes.HashAlgorithm) -> padding.OAEP:

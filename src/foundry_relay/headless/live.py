@@ -62,3 +62,13 @@ class LiveSession:
     def keep_page_output(self) -> None:
         if self.page is not None:
             self.diagnostics.console = self.console_lines()
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the service holds right now (for health checks and tests)."""
+
+    sessions: int  # reserved slots: launching, active or ending
+    pages: int  # open browser contexts of sessions
+    launches: int  # start requests in progress
+    kept_logs: int  # finished sessions whose diagnostics are kept

@@ -12,23 +12,28 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..browser.engine import BrowserEngine
 from ..browser.login import Timeouts
 from ..browser.watchdog import reap_stale
 from ..core.clients import ClientEntry
-from ..core.handshake import Credentials, Handshake, InProcessHandshakeStore, open_envelope
+from ..core.handshake import (
+    Credentials,
+    Handshake,
+    InProcessHandshakeStore,
+    check_headers,
+    open_envelope,
+)
 from ..core.ratelimit import RateLimiter
 from ..core.sessions import InProcessSessionRegistry, Session, Timing
 from ..core.urlpolicy import UrlPolicy
-from ..errors import BadRequest, NotFound, RelayError
+from ..errors import NotFound, RelayError
 from ..server.keypool import KeyPool
 from ..store import ApiKey
 from .always_on import AlwaysOn
 from .launch import Launcher, StartRequest
-from .live import LiveSession
+from .live import Holdings, LiveSession
 from .pairing import PairingStep
 from .urlguard import FoundryUrlGuard
 
@@ -41,16 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_KEPT_LOGS = 500
-
-
-@dataclass(frozen=True)
-class Holdings:
-    """What the service holds right now (for health checks and tests)."""
-
-    sessions: int  # reserved slots: launching, active or ending
-    pages: int  # open browser contexts of sessions
-    launches: int  # start requests in progress
-    kept_logs: int  # finished sessions whose diagnostics are kept
 
 
 class HeadlessService:
@@ -166,22 +161,14 @@ class HeadlessService:
     ) -> Handshake:
         if self._stopping:
             raise RelayError("the relay is shutting down", code="SHUTTING_DOWN")
-        if not username or not username.strip():
-            raise BadRequest("x-username header is required")
-        for name, value, limit in (
-            ("x-username", username, 256),
-            ("x-world-name", world_name, 256),
-            ("x-foundry-url", foundry_url, 2048),
-        ):
-            if value is not None and len(value) > limit:
-                raise BadRequest(f"{name} is too long (at most {limit} characters)")
+        user = check_headers(foundry_url=foundry_url, username=username, world_name=world_name)
         url = await self.urls.check(foundry_url)
         await self.hit_rate(key.id)
         pair = await self.keys.current()
         hs = self.handshakes.create(
             key_id=key.id,
             foundry_url=url,
-            username=username.strip(),
+            username=user,
             world_name=(world_name or "").strip() or None,
             private_key=pair.private_key,
             public_pem=pair.public_pem,
