@@ -139,6 +139,12 @@ def serve(
     pairing_rate_limit: Annotated[int | None, typer.Option(help=_h("pairing_rate_limit"))] = None,
     auth_failure_limit: Annotated[int | None, typer.Option(help=_h("auth_failure_limit"))] = None,
     trusted_proxies: Annotated[str | None, typer.Option(help=_h("trusted_proxies"))] = None,
+    max_connections_per_address: Annotated[
+        int | None, typer.Option(help=_h("max_connections_per_address"))
+    ] = None,
+    request_read_timeout: Annotated[
+        float | None, typer.Option(help=_h("request_read_timeout"))
+    ] = None,
     probe_rate_limit: Annotated[int | None, typer.Option(help=_h("probe_rate_limit"))] = None,
     chrome_path: Annotated[str | None, typer.Option(help=_h("chrome_path"))] = None,
     chrome_args: Annotated[str | None, typer.Option(help=_h("chrome_args"))] = None,

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     auth_failure_limit: int = Field(30, ge=0)
     # The operator's reverse proxies (addresses or CIDRs): only their X-Forwarded-For is believed.
     trusted_proxies: Annotated[list[str], NoDecode] = []
+    # Connections one address may hold open (0 = no cap; proxies in TRUSTED_PROXIES are not
+    # capped), and seconds a client has to send a request's headers and body (0 = no limit).
+    max_connections_per_address: int = Field(256, ge=0)
+    request_read_timeout: float = Field(10, ge=0)
     probe_rate_limit: int = Field(120, ge=0)
     chrome_path: str | None = Field(
         None, validation_alias=AliasChoices("chrome_path", "puppeteer_executable_path")

@@ -43,6 +43,15 @@ MEANING: dict[str, str] = {
         "your reverse proxies (addresses or CIDRs, comma-separated): only their "
         "X-Forwarded-For names the client address used by the per-address limits"
     ),
+    "max_connections_per_address": (
+        "connections one client address may hold open, module sockets and event streams "
+        "included; more are closed at once (0 = no cap; addresses in TRUSTED_PROXIES are "
+        "not capped)"
+    ),
+    "request_read_timeout": (
+        "seconds a client has to send a request's headers and body before its connection "
+        "is closed (slow clients; 0 = no limit)"
+    ),
     "probe_rate_limit": (
         "pairing-status polls and /api/clients/{id}/active probes per address per minute (0 = off)"
     ),

@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from foundry_relay.credentials import PAIRING_ALPHABET
 from foundry_relay.store.schema import PAIRING_CODE_TTL
 
-from ..conftest import LOG_LINES, RelayFactory, RelayHandle, recording_client
+from ..conftest import LOG_LINES, RelayFactory, RelayHandle, recording_client, wait_until
 
 
 def from_address(relay: RelayHandle, address: str, key: str | None = None) -> httpx.AsyncClient:
@@ -162,3 +162,41 @@ def _dumps(value: object) -> bytes:
         value = value["a"]
         depth += 1
     return ('{"a":' * depth + '"x"' + "}" * depth).encode()
+
+
+async def test_slow_clients_and_idle_connections_are_bounded(
+    relay_factory: RelayFactory,
+) -> None:
+    """A client that never finishes its request is cut off after REQUEST_READ_TIMEOUT; an
+    address holding MAX_CONNECTIONS_PER_ADDRESS connections gets no more; another address is
+    served meanwhile."""
+    since = len(LOG_LINES)
+    async with relay_factory(request_read_timeout=1, max_connections_per_address=20) as relay:
+        _, key = relay.new_key()
+        port = relay.running.port
+        began = time.monotonic()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /api/status HTTP/1.1\r\nHost: relay\r\nX-Slow: ")  # never finished
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the relay
+        assert 0.9 < time.monotonic() - began < 4
+        writer.close()
+        idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(20)]
+        extra_reader, extra_writer = await asyncio.open_connection("127.0.0.1", port)
+        assert await asyncio.wait_for(extra_reader.read(), 5) == b""  # the 21st: closed at once
+        extra_writer.close()
+        latencies = []
+        async with from_address(relay, "127.0.0.2", key) as http:
+            for _ in range(100):
+                t = time.perf_counter()
+                assert (await http.get("/clients")).status_code == 200
+                latencies.append(time.perf_counter() - t)
+        assert statistics.quantiles(latencies, n=100)[98] < 0.05
+        for _, w in idle:
+            w.close()
+        assert await wait_until(lambda: relay.state.conn_limits.open["127.0.0.1"] == 0)
+        async with relay.http(key) as http:  # the address is welcome again once it let go
+            assert (await http.get("/clients")).status_code == 200
+        lines = [line for line in LOG_LINES[since:] if line.startswith("address 127.0.0.1")]
+        assert len(lines) == 2  # one for the slow request, one for the refused connections
+        assert relay.state.conn_limits.too_slow >= 1 and relay.state.conn_limits.refused >= 1

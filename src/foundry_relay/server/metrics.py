@@ -153,6 +153,9 @@ class RelayCollector:
             ("key", self.state.key_rate.hits),
             ("auth-failure", self.state.guard.hits),
         ]
+        limits = self.state.conn_limits
+        if limits is not None:
+            out += [("connections", limits.refused), ("slow-request", limits.too_slow)]
         headless = self.state.headless
         if headless is not None:
             out.append(("session", headless.rate.hits))

@@ -17,10 +17,12 @@ from typing import Any, Literal
 import uvicorn
 
 from ..browser.engine import BrowserEngine
+from ..core.addresses import parse_networks
 from ..logsetup import install_redaction
 from ..settings import Settings
 from .app import create_app
 from .cluster import ClusterSpec
+from .connlimits import ConnectionLimits, protocols
 from .fastpath import ForwardFastPath
 from .front import PeerAddress, WorkerFront, primary_http_path
 
@@ -65,12 +67,20 @@ async def serve_app(
     sockets: list[socket.socket] | None = None,
     uds: str | None = None,
     lifespan: Literal["on", "off"] = "on",
+    limits: ConnectionLimits | None = None,
 ) -> AsyncIterator[Running]:
     """Serve ``app`` until the block exits; ``on_bound(url)`` runs before the lifespan starts,
     ``await before_stop()`` before the server drops its connections. ``sockets``: listening
     sockets to serve (shared by several workers) instead of binding ``host:port``; ``uds``: a
-    Unix socket path instead."""
+    Unix socket path instead; ``limits``: connections per address and the time to send a
+    request."""
     install_redaction()
+    extra: dict[str, Any] = {}
+    if limits is not None:
+        http_class, ws_class = protocols(limits)
+        extra["http"] = http_class
+        if ws_class is not None:
+            extra["ws"] = ws_class
     config = uvicorn.Config(
         app,
         host=host,
@@ -87,6 +97,7 @@ async def serve_app(
         # The relay reads X-Forwarded-For itself, from TRUSTED_PROXIES only (uvicorn would
         # otherwise believe any local peer's header).
         proxy_headers=False,
+        **extra,
     )
     server = uvicorn.Server(config)
     if not install_signal_handlers:
@@ -130,6 +141,11 @@ async def run_relay(
     to borrow instead of launching one of its own; ``cluster``: as one worker of several
     (serving ``sockets`` when given; the primary also listens on its private Unix socket)."""
     app = create_app(settings, engine=engine, cluster=cluster)
+    limits = ConnectionLimits(
+        per_address=settings.max_connections_per_address,
+        read_timeout=settings.request_read_timeout,
+        trusted=parse_networks(settings.trusted_proxies),
+    )
     fast = ForwardFastPath(app)  # forwarded calls skip the framework's stack (same code path)
     top: Any = fast
     if cluster is not None and not cluster.primary:
@@ -137,6 +153,7 @@ async def run_relay(
 
     def bound(url: str) -> None:
         app.state.relay.bound_url = url.replace("://0.0.0.0:", "://127.0.0.1:")
+        app.state.relay.conn_limits = limits
 
     ping = settings.websocket_ping_interval_ms / 1000 or None
     async with contextlib.AsyncExitStack() as stack:
@@ -154,6 +171,7 @@ async def run_relay(
                 before_stop=lambda: app.state.relay.shutdown(),
                 access_log=settings.access_log,
                 ws_compression=settings.ws_compression,
+                limits=limits,
             )
         )
         if cluster is not None and cluster.primary:  # what the other workers pass on

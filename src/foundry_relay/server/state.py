@@ -49,6 +49,7 @@ class RelayState:
     usage: KeyUsage | None = None  # requests per key and month (quotas)
     guard: AuthGuard = None  # type: ignore[assignment]  # failed authentications per address
     trusted_proxies: list[Any] = field(default_factory=list, init=False)  # TRUSTED_PROXIES
+    conn_limits: Any = None  # connections per address, slow requests (set when bound)
     key_rate: RateLimiter = field(
         default_factory=lambda: RateLimiter(0, what="requests for this API key")
     )

@@ -1,0 +1,131 @@
+"""Limits below HTTP (issue 17): how many connections one address may hold open, and how long a
+client may take to send a request's headers and body (slow clients hold connections for free
+otherwise). uvicorn's own HTTP and WebSocket protocols, with those checks added; a connection
+from one of the operator's proxies (``TRUSTED_PROXIES``) is not capped, as it carries many
+clients. A refusal is a closed connection, logged once per address and minute."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConnectionLimits:
+    per_address: int  # open connections per address; 0 = no cap
+    read_timeout: float  # seconds for a request's headers and body; 0 = none
+    trusted: list[Any] = field(default_factory=list)  # proxies' networks: not capped
+    open: Counter[str] = field(default_factory=Counter)
+    refused: int = 0  # connections closed at once (for the metrics)
+    too_slow: int = 0  # connections closed for a slow request
+    _held: dict[int, str] = field(default_factory=dict)  # id(transport) -> counted address
+    _logged: dict[str, float] = field(default_factory=dict)
+
+    def admit(self, transport: Any, address: str) -> bool:
+        """Count a new connection; False (and it must be closed) past the cap."""
+        if self.per_address <= 0 or self._trusted(address):
+            return True
+        if self.open[address] >= self.per_address:
+            self.refused += 1
+            self._say(address, "refused", f"holds {self.per_address} connections; more are refused")
+            return False
+        self.open[address] += 1
+        self._held[id(transport)] = address
+        return True
+
+    def release(self, transport: Any) -> None:
+        """The connection closed (HTTP or, after an upgrade, WebSocket): counted once."""
+        address = self._held.pop(id(transport), None)
+        if address is not None:
+            self.open[address] -= 1
+            if self.open[address] <= 0:
+                del self.open[address]
+
+    def slow(self, address: str) -> None:
+        self.too_slow += 1
+        self._say(address, "slow", f"took more than {self.read_timeout:g} s to send a request")
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.trusted)
+
+    def _say(self, address: str, kind: str, what: str) -> None:
+        """One line per address, kind and minute, never one per connection."""
+        now = time.monotonic()
+        slot = f"{kind} {address}"
+        if now - self._logged.get(slot, -60.0) >= 60.0:
+            self._logged[slot] = now
+            if len(self._logged) > 10_000:
+                self._logged.clear()
+            log.warning("address %s %s", address, what)
+
+
+def protocols(limits: ConnectionLimits) -> tuple[type[Any], type[Any] | None]:
+    """uvicorn's HTTP and WebSocket protocol classes bound to ``limits``."""
+
+    class LimitedHttp(HttpToolsProtocol):
+        _deadline: Any = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._address = self.client[0] if self.client else "unknown"
+            if not limits.admit(transport, self._address):
+                transport.close()
+                return
+            self._arm()
+
+        def _arm(self) -> None:
+            self._disarm()
+            if limits.read_timeout > 0:
+                self._deadline = self.loop.call_later(limits.read_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            limits.slow(self._address)
+            self.transport.close()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()  # each request of a kept-alive connection gets its own deadline
+
+        def on_message_complete(self) -> None:
+            self._disarm()
+            super().on_message_complete()
+
+        def handle_websocket_upgrade(self) -> None:
+            self._disarm()  # the socket's own timeouts apply from here
+            super().handle_websocket_upgrade()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            limits.release(self.transport)
+            super().connection_lost(exc)
+
+    if AutoWebSocketsProtocol is None:
+        return LimitedHttp, None
+
+    base: Any = AutoWebSocketsProtocol  # a class chosen at import by what is installed
+
+    class LimitedWebSocket(base):  # type: ignore[misc]
+        def connection_lost(self, exc: Exception | None) -> None:
+            limits.release(self.transport)
+            super().connection_lost(exc)
+
+    return LimitedHttp, LimitedWebSocket
