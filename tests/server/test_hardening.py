@@ -16,6 +16,7 @@ from foundry_relay.credentials import PAIRING_ALPHABET
 from foundry_relay.store.schema import PAIRING_CODE_TTL
 
 from ..conftest import LOG_LINES, RelayFactory, RelayHandle, recording_client, wait_until
+from .test_cluster import module_on
 
 
 def from_address(relay: RelayHandle, address: str, key: str | None = None) -> httpx.AsyncClient:
@@ -133,7 +134,7 @@ async def test_pairing_codes_cannot_be_guessed_in_their_lifetime(
 
 async def test_oversized_and_nested_inputs_are_refused(relay_factory: RelayFactory) -> None:
     async with relay_factory(allow_headless=True, foundry_url_allow=["127.0.0.1"]) as relay:
-        _, key = relay.new_key()
+        key_id, key = relay.new_key()
         async with relay.http(key) as http:
             huge = await http.post(
                 "/session-handshake",
@@ -153,6 +154,17 @@ async def test_oversized_and_nested_inputs_are_refused(relay_factory: RelayFacto
             assert deep.status_code == 400 and "nests deeper" in deep.json()["error"]
             wide = await http.get("/world-info", params={f"p{n}": "1" for n in range(101)})
             assert wide.status_code == 400
+        module = await module_on(relay, key_id, "world", "w")
+        ws = await connect(relay.url.replace("http://", "ws://") + "/ws/api")
+        await ws.send(json.dumps({"type": "auth", "token": key}))
+        await ws.recv()  # auth-success
+        await ws.recv()  # connected
+        await ws.send(_dumps(nested).decode()[:-1] + ',"requestId":"deep"}')
+        refusal = json.loads(await ws.recv())
+        assert refusal["requestId"] == "deep" and "nests deeper" in refusal["error"]
+        await ws.close()
+        await module.close()
+        assert module.requests == []
 
 
 def _dumps(value: object) -> bytes:

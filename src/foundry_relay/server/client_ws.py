@@ -18,7 +18,7 @@ from ..core.forwarding import parse_params
 from ..core.routes import ROUTES_BY_TYPE
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
-from .deps import client_address
+from .deps import check_shape, client_address
 from .events import Subscriber
 from .forward_routes import check_guard
 from .online import resolve_for_key
@@ -78,6 +78,11 @@ class ClientSocket:
                     continue
                 if not isinstance(frame, dict):
                     await self.send(_error(BadRequest("a frame is a JSON object"), type="error"))
+                    continue
+                try:
+                    check_shape(frame)  # the same caps as an HTTP body
+                except BadRequest as exc:
+                    await self.send(_error(exc, type="error", requestId=frame.get("requestId")))
                     continue
                 await self.handle(frame)
         finally:
