@@ -414,3 +414,28 @@ async def test_redis_down_then_back(
             assert {k.decode() for k in owners} == {"world", "home"}
         await module.close()
         await local.close()
+
+
+async def test_unauthenticated_endpoints_and_failed_keys_are_throttled_across_instances(
+    tmp_path: Path, redis_server: RedisServer, postgres_url: str, shared_engine: BrowserEngine
+) -> None:
+    limits = {"pairing_rate_limit": 4, "auth_failure_limit": 4}
+    async with instances(tmp_path, redis_server.url, postgres_url, shared_engine, **limits) as (
+        a,
+        b,
+    ):
+        statuses = []
+        for n in range(6):
+            async with (a if n % 2 else b).http() as http:
+                reply = await http.post("/auth/pair", json={"code": "ZZZZZZ", "worldId": "w"})
+                statuses.append(reply.status_code)
+        assert statuses == [404] * 4 + [429] * 2
+        failures = []
+        for n in range(5):
+            async with (a if n < 3 else b).http("frk_wrong") as http:
+                failures.append((await http.get("/clients")).status_code)
+        assert failures == [401] * 5  # A saw three, B two: neither past 4 on its own
+        # Redis counted five: B blocks the address (the count runs beside the reply).
+        assert await wait_until(lambda: "127.0.0.1" in b.state.guard._blocked)
+        async with b.http("frk_other") as http:
+            assert (await http.get("/clients")).status_code == 429

@@ -118,6 +118,7 @@ async def test_pairing_codes_cannot_be_guessed_in_their_lifetime(
 ) -> None:
     """A 6-character code from 36 symbols, alive 10 minutes, at 30 tries a minute per address:
     300 tries out of 36^6 = 2,176,782,336 codes, a chance below 1 in 7 million per code."""
+    since = len(LOG_LINES)
     async with relay_factory() as relay:
         limit = relay.settings.pairing_rate_limit
         tries = limit * PAIRING_CODE_TTL / 60
@@ -125,11 +126,13 @@ async def test_pairing_codes_cannot_be_guessed_in_their_lifetime(
         assert (tries, space) == (300, 2_176_782_336) and tries / space < 1 / 7_000_000
         async with relay.http() as http:
             codes = []
-            for n in range(limit + 1):
+            for n in range(limit + 3):
                 reply = await http.post("/auth/pair", json={"code": f"ZZZZ{n:02d}", "worldId": "w"})
                 codes.append(reply.status_code)
         assert codes[:limit] == [404] * limit
-        assert codes[limit] == 429
+        assert codes[limit:] == [429] * 3
+        throttled = [line for line in LOG_LINES[since:] if "throttled" in line]
+        assert throttled == ["address 127.0.0.1 throttled: too many pairing requests"]
 
 
 async def test_oversized_and_nested_inputs_are_refused(relay_factory: RelayFactory) -> None:

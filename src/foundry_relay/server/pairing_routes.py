@@ -9,6 +9,7 @@ relay) or with ``foundry-relay pair approve``. Unauthenticated endpoints are thr
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -73,6 +74,9 @@ def public_http_url(state: RelayState, request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
+log = logging.getLogger(__name__)
+
+
 class Throttles:
     """Per-address limits of the unauthenticated endpoints."""
 
@@ -80,6 +84,16 @@ class Throttles:
         s = state.settings
         self.pairing = RateLimiter(s.pairing_rate_limit, what="pairing requests from this address")
         self.probe = RateLimiter(s.probe_rate_limit, what="requests from this address")
+        self._logged: dict[str, float] = {}  # one log line per address, kind and minute
+
+    def refused(self, address: str, what: str) -> None:
+        now = time.monotonic()
+        slot = f"{what} {address}"
+        if now - self._logged.get(slot, -60.0) >= 60.0:
+            if len(self._logged) > 10_000:
+                self._logged.clear()
+            self._logged[slot] = now
+            log.warning("address %s throttled: too many %s requests", address, what)
 
     @staticmethod
     def of(request: Request) -> Throttles:
@@ -91,12 +105,29 @@ class Throttles:
         return throttles
 
 
-def pairing_throttle(request: Request) -> None:
-    Throttles.of(request).pairing.hit(client_address(request), time.monotonic())
+async def _throttle(request: Request, limiter: RateLimiter, what: str) -> None:
+    """One call of an unauthenticated endpoint from the caller's address: counted here, or in
+    Redis when instances share it (so they agree); 429 past the limit, logged once per address
+    and minute."""
+    state = relay_state(request)
+    address = client_address(request)
+    try:
+        if state.federation is not None:
+            await state.federation.sessions.hit_rate(limiter, what, address)
+        else:
+            limiter.hit(address, time.monotonic())
+    except RelayError as exc:
+        if exc.code == "RATE_LIMITED":
+            Throttles.of(request).refused(address, what)
+        raise
 
 
-def probe_throttle(request: Request) -> None:
-    Throttles.of(request).probe.hit(client_address(request), time.monotonic())
+async def pairing_throttle(request: Request) -> None:
+    await _throttle(request, Throttles.of(request).pairing, "pairing")
+
+
+async def probe_throttle(request: Request) -> None:
+    await _throttle(request, Throttles.of(request).probe, "probe")
 
 
 def _status_body(request: PairRequest, code: str | None, now: float) -> dict[str, Any]:
