@@ -12,6 +12,7 @@ import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 from ..errors import BadRequest, RelayError
@@ -51,9 +52,9 @@ class Route:
     def py_name(self) -> str:
         return self.method_name or self.ws_type.replace("-", "_")
 
-    @property
+    @cached_property
     def scope(self) -> str | None:
-        """The API-key scope a call needs (SPEC 15)."""
+        """The API-key scope a call needs (SPEC 15); looked up once per route."""
         from .scopes import scope_for
 
         return scope_for(self.method, self.path)

@@ -73,10 +73,26 @@ class ConnectionLimits:
 
 
 def protocols(limits: ConnectionLimits) -> tuple[type[Any], type[Any] | None]:
-    """uvicorn's HTTP and WebSocket protocol classes bound to ``limits``."""
+    """uvicorn's HTTP and WebSocket protocol classes bound to ``limits``. A request's start time
+    is noted on the connection (two attribute writes per request); one sweep a second closes
+    the connections whose request is older than the timeout — no timer per request."""
+    reading: set[Any] = set()  # HTTP connections of this server, to sweep
+    sweeper: list[Any] = []
+
+    def sweep(loop: Any) -> None:
+        now = loop.time()
+        for conn in [c for c in reading if c._began is not None]:
+            if now - conn._began > limits.read_timeout:
+                conn._began = None
+                limits.slow(conn._address)
+                conn.transport.close()
+        if reading:
+            sweeper[0] = loop.call_later(1.0, sweep, loop)
+        else:
+            sweeper.clear()
 
     class LimitedHttp(HttpToolsProtocol):
-        _deadline: Any = None
+        _began: float | None = None  # loop time the pending request began; None: none pending
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -84,43 +100,33 @@ def protocols(limits: ConnectionLimits) -> tuple[type[Any], type[Any] | None]:
             if not limits.admit(transport, self._address):
                 transport.close()
                 return
-            self._arm()
-
-        def _arm(self) -> None:
-            self._disarm()
             if limits.read_timeout > 0:
-                self._deadline = self.loop.call_later(limits.read_timeout, self._too_slow)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _too_slow(self) -> None:
-            self._deadline = None
-            limits.slow(self._address)
-            self.transport.close()
+                self._began = self.loop.time()  # its first request is awaited from now
+                reading.add(self)
+                if not sweeper:
+                    sweeper.append(self.loop.call_later(1.0, sweep, self.loop))
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._arm()  # each request of a kept-alive connection gets its own deadline
+            if self._began is None and limits.read_timeout > 0:
+                self._began = self.loop.time()
 
         def on_message_complete(self) -> None:
-            self._disarm()
+            self._began = None
             super().on_message_complete()
 
         def handle_websocket_upgrade(self) -> None:
-            self._disarm()  # the socket's own timeouts apply from here
+            self._began = None  # the socket's own timeouts apply from here
+            reading.discard(self)
             super().handle_websocket_upgrade()
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            reading.discard(self)
             limits.release(self.transport)
             super().connection_lost(exc)
 
     if AutoWebSocketsProtocol is None:
         return LimitedHttp, None
-
     base: Any = AutoWebSocketsProtocol  # a class chosen at import by what is installed
 
     class LimitedWebSocket(base):  # type: ignore[misc]

@@ -119,6 +119,9 @@ async def wait_disconnect(request: Request) -> None:
 def client_address(request: Request | WebSocket) -> str:
     """The caller's address (the unit of per-address throttling): the socket's peer, or what
     the operator's own proxy (``TRUSTED_PROXIES``) says in ``X-Forwarded-For``."""
-    peer = request.client.host if request.client is not None else None
+    client = request.scope.get("client")
+    peer = client[0] if client else None
     trusted = request.app.state.relay.trusted_proxies
+    if not trusted or peer is None:  # the common case: no header to read
+        return peer or "unknown"
     return address_of(peer, request.headers.get("x-forwarded-for"), trusted)

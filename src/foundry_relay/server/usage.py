@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,9 @@ class KeyUsage:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.month = month_of(dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        self.month = month_of(now)
+        self._month_ends = time.time() + seconds_to_next_month(now)
         self._stored: dict[str, int] = {}  # the store's total when last read
         self._pending: Counter[str] = Counter()  # counted here, not yet added to the store
         self._task: asyncio.Task[None] | None = None
@@ -52,12 +55,15 @@ class KeyUsage:
         with contextlib.suppress(Exception):
             await self.flush()
 
-    def _roll(self, now: dt.datetime) -> None:
-        month = month_of(now)
-        if month != self.month:
-            self.month = month
-            self._stored.clear()
-            self._pending.clear()
+    def _roll(self) -> None:
+        """A new month: counts start again (checked by a float compare per request)."""
+        if time.time() < self._month_ends:
+            return
+        now = dt.datetime.now(dt.UTC)
+        self.month = month_of(now)
+        self._month_ends = time.time() + seconds_to_next_month(now)
+        self._stored.clear()
+        self._pending.clear()
 
     def used(self, key_id: str) -> int:
         if key_id not in self._stored:
@@ -66,8 +72,7 @@ class KeyUsage:
 
     def hit(self, key: ApiKey) -> None:
         """Count one request; 429 ``QUOTA_EXCEEDED`` once the key's monthly quota is used."""
-        now = dt.datetime.now(dt.UTC)
-        self._roll(now)
+        self._roll()
         if key.monthly_quota:
             used = self.used(key.id)
             if used >= key.monthly_quota:
@@ -75,7 +80,7 @@ class KeyUsage:
                     f"this API key has used its {key.monthly_quota} requests for {self.month}",
                     code="QUOTA_EXCEEDED",
                     limit=key.monthly_quota,
-                    retryAfter=seconds_to_next_month(now),
+                    retryAfter=max(1, int(self._month_ends - time.time())),
                 )
         self._pending[key.id] += 1
 
