@@ -11,7 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,14 +100,16 @@ class RedisServer:
 
     def start(self) -> None:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        args += ["--appendonly", "no", "--dir", str(self.home), "--loglevel", "warning"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.02)
+        args += ["--appendonly", "no", "--dir", str(self.home), "--loglevel", "notice"]
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:  # its own word that it listens (or its exit)
+            if "Ready to accept connections" in line:
+                # keep reading its log so it never blocks on a full pipe
+                threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+                return
         pytest.fail("redis-server did not start")
 
     def stop(self) -> None:
