@@ -112,15 +112,22 @@ def _strings(value: Any, name: str) -> list[str] | None:
     return list(value)
 
 
+def _name(body: dict[str, Any], *, nullable: bool = False) -> Any:
+    """A body's ``name``, stripped; 400 unless a non-empty string (or null when allowed)."""
+    name = body.get("name")
+    if name is None and nullable:
+        return None
+    if not isinstance(name, str) or not name.strip():
+        raise BadRequest("name must be a non-empty string" + (" or null" if nullable else ""))
+    return name.strip()
+
+
 def key_fields(body: dict[str, Any]) -> dict[str, Any]:
     """The fields a body sets, by the store's names (both spellings of the established relay's
     accepted); 400 for a wrong type."""
     fields: dict[str, Any] = {}
     if "name" in body:
-        name = body["name"]
-        if not isinstance(name, str) or not name.strip():
-            raise BadRequest("name must be a non-empty string")
-        fields["name"] = name.strip()
+        fields["name"] = _name(body)
     if "scopes" in body:
         scopes = _strings(body["scopes"], "scopes")
         if not scopes:
@@ -285,11 +292,9 @@ async def rename_token(
 ) -> Response:
     """Rename a connection token: ``{"name"}``."""
     _owned_token(request, key, token_id)
-    name = (await read_json_body(request, BODY_LIMIT)).get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise BadRequest("name must be a non-empty string")
+    name = _name(await read_json_body(request, BODY_LIMIT))
     store = relay_state(request).store
-    await store.off_loop(store.rename_token, token_id, name.strip())
+    await store.off_loop(store.rename_token, token_id, name)
     return json_response({"success": True})
 
 
@@ -343,11 +348,9 @@ async def rename_known(
 ) -> Response:
     """Name a known world for this key's lists: ``{"name"}`` (null: its world title)."""
     _known(request, key, client_id)
-    name = (await read_json_body(request, BODY_LIMIT)).get("name")
-    if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise BadRequest("name must be a non-empty string or null")
+    name = _name(await read_json_body(request, BODY_LIMIT), nullable=True)
     store = relay_state(request).store
-    await store.off_loop(store.rename_known_client, key.id, client_id, name and name.strip())
+    await store.off_loop(store.rename_known_client, key.id, client_id, name)
     return json_response({"success": True, "clientId": client_id, "name": name})
 
 
