@@ -145,6 +145,12 @@ def serve(
     request_read_timeout: Annotated[
         float | None, typer.Option(help=_h("request_read_timeout"))
     ] = None,
+    max_unauthenticated_websockets: Annotated[
+        int | None, typer.Option(help=_h("max_unauthenticated_websockets"))
+    ] = None,
+    max_unauthenticated_websockets_per_address: Annotated[
+        int | None, typer.Option(help=_h("max_unauthenticated_websockets_per_address"))
+    ] = None,
     probe_rate_limit: Annotated[int | None, typer.Option(help=_h("probe_rate_limit"))] = None,
     chrome_path: Annotated[str | None, typer.Option(help=_h("chrome_path"))] = None,
     chrome_args: Annotated[str | None, typer.Option(help=_h("chrome_args"))] = None,

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # capped), and seconds a client has to send a request's headers and body (0 = no limit).
     max_connections_per_address: int = Field(256, ge=0)
     request_read_timeout: float = Field(10, ge=0)
+    # WebSockets not yet authenticated, on this instance and from one address (0 = no cap).
+    max_unauthenticated_websockets: int = Field(1000, ge=0)
+    max_unauthenticated_websockets_per_address: int = Field(16, ge=0)
     probe_rate_limit: int = Field(120, ge=0)
     chrome_path: str | None = Field(
         None, validation_alias=AliasChoices("chrome_path", "puppeteer_executable_path")

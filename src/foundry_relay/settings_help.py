@@ -52,6 +52,13 @@ MEANING: dict[str, str] = {
         "seconds a client has to send a request's headers and body before its connection "
         "is closed (slow clients; 0 = no limit)"
     ),
+    "max_unauthenticated_websockets": (
+        "WebSockets (/relay, /ws/api) open but not yet authenticated on this instance; more "
+        "are refused 429 before the upgrade (0 = no cap)"
+    ),
+    "max_unauthenticated_websockets_per_address": (
+        "the same, from one client address (0 = no cap)"
+    ),
     "probe_rate_limit": (
         "pairing-status polls and /api/clients/{id}/active probes per address per minute (0 = off)"
     ),

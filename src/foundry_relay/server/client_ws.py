@@ -18,7 +18,7 @@ from ..core.forwarding import parse_params
 from ..core.routes import ROUTES_BY_TYPE
 from ..errors import BadRequest, RelayError
 from ..store import ApiKey
-from .deps import check_shape, client_address
+from .deps import authenticating, check_shape, client_address
 from .events import Subscriber
 from .forward_routes import check_guard
 from .online import resolve_for_key
@@ -190,6 +190,27 @@ class ClientSocket:
                 return
 
 
+async def _authenticated(ws: WebSocket) -> tuple[ApiKey, str] | None:
+    """Accept the socket; its key and the world it reaches, or None after closing it 4002."""
+    state: RelayState = ws.app.state.relay
+    await ws.accept()
+    found = await _credentials(ws, state)
+    if found is None:
+        return None
+    secret, wanted = found
+    try:
+        key = state.authenticate(secret, client_address(ws))
+    except RelayError as exc:
+        await ws.close(4002, "Invalid API key" if exc.code != "RATE_LIMITED" else exc.message)
+        return None
+    try:
+        client_id = await resolve_for_key(state, key, wanted)
+    except RelayError as exc:
+        await ws.close(4002, exc.message[:120])
+        return None
+    return key, client_id
+
+
 async def _credentials(ws: WebSocket, state: RelayState) -> tuple[str, str | None] | None:
     """The key (header or first frame) and the clientId asked for; None after closing 4002."""
     client_id = ws.query_params.get("clientId") or None
@@ -215,22 +236,12 @@ async def _credentials(ws: WebSocket, state: RelayState) -> tuple[str, str | Non
 
 
 async def client_api_endpoint(ws: WebSocket) -> None:
-    state: RelayState = ws.app.state.relay
-    await ws.accept()
-    found = await _credentials(ws, state)
+    async with authenticating(ws) as admitted:
+        found = await _authenticated(ws) if admitted else None
     if found is None:
         return
-    secret, wanted = found
-    try:
-        key = state.authenticate(secret, client_address(ws))
-    except RelayError as exc:
-        await ws.close(4002, "Invalid API key" if exc.code != "RATE_LIMITED" else exc.message)
-        return
-    try:
-        client_id = await resolve_for_key(state, key, wanted)
-    except RelayError as exc:
-        await ws.close(4002, exc.message[:120])
-        return
+    state: RelayState = ws.app.state.relay
+    key, client_id = found
     conn = ClientSocket(state, ws, key, client_id)
     await conn.send({"type": "auth-success", "clientId": client_id})
     await conn.send(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -125,3 +127,23 @@ def client_address(request: Request | WebSocket) -> str:
     if not trusted or peer is None:  # the common case: no header to read
         return peer or "unknown"
     return address_of(peer, request.headers.get("x-forwarded-for"), trusted)
+
+
+@contextlib.asynccontextmanager
+async def authenticating(ws: WebSocket) -> AsyncIterator[bool]:
+    """Count ``ws`` as not yet authenticated while the block runs (``MAX_UNAUTHENTICATED_
+    WEBSOCKETS``, in all and per address). False: past a cap, already refused with 429 and
+    ``Retry-After`` before the upgrade — the caller only returns."""
+    state: RelayState = ws.app.state.relay
+    address = client_address(ws)
+    try:
+        state.pending_sockets.enter(address)
+    except RelayError as exc:
+        status, body, headers = error_response_parts(exc)
+        await ws.send_denial_response(JSONResponse(body, status_code=status, headers=headers))
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        state.pending_sockets.leave(address)

@@ -1,8 +1,16 @@
-"""Failed authentication per client address (issue 17): a wrong API key or connection token is
-counted against the address it came from; past ``AUTH_FAILURE_LIMIT`` a minute, every request
-from that address gets 429 with ``Retry-After`` until the window frees — without looking the key
-up. One log line per address and window, never one per request. With Redis, failures are also
-counted there, so every instance blocks an address that fails on any of them."""
+"""Unauthenticated access per client address (issue 17).
+
+Failed authentication: a wrong API key or connection token is counted against the address it
+came from; past ``AUTH_FAILURE_LIMIT`` a minute, every request from that address gets 429 with
+``Retry-After`` until the window frees — without looking the key up. With Redis, failures are
+also counted there, so every instance blocks an address that fails on any of them.
+
+WebSockets not yet authenticated (``/relay`` before its auth frame, ``/ws/api`` before its key
+is checked): at most ``MAX_UNAUTHENTICATED_WEBSOCKETS`` on the instance and
+``MAX_UNAUTHENTICATED_WEBSOCKETS_PER_ADDRESS`` from one address; more are refused 429 before the
+upgrade. Each socket is in that state for ``WS_AUTH_TIMEOUT`` at most.
+
+One log line per address and window, never one per request."""
 
 from __future__ import annotations
 
@@ -91,4 +99,49 @@ class AuthGuard:
             "too many failed authentications from this address; try again later",
             code="RATE_LIMITED",
             retryAfter=max(1, int(seconds + 0.999)),
+        )
+
+
+class PendingSockets:
+    """WebSockets accepted but not yet authenticated, counted per address and in all."""
+
+    def __init__(self, total: int, per_address: int) -> None:
+        self.total = total  # 0 = no cap
+        self.per_address = per_address  # 0 = no cap
+        self.open: dict[str, int] = {}
+        self.count = 0
+        self.refused = 0  # for the metrics
+        self._logged: dict[str, float] = {}
+
+    def enter(self, address: str) -> None:
+        """Count one more pending socket from ``address``; 429 past either cap."""
+        held = self.open.get(address, 0)
+        if self.total and self.count >= self.total:
+            self._refuse(address, f"{self.total} unauthenticated WebSockets are open")
+        if self.per_address and held >= self.per_address:
+            self._refuse(address, f"it holds {self.per_address} unauthenticated WebSockets")
+        self.open[address] = held + 1
+        self.count += 1
+
+    def leave(self, address: str) -> None:
+        """The socket authenticated, failed or closed: no longer pending."""
+        held = self.open.get(address, 0) - 1
+        if held > 0:
+            self.open[address] = held
+        else:
+            self.open.pop(address, None)
+        self.count -= 1
+
+    def _refuse(self, address: str, why: str) -> None:
+        self.refused += 1
+        now = time.monotonic()
+        if now - self._logged.get(address, -60.0) >= 60.0:
+            if len(self._logged) > 10_000:
+                self._logged.clear()
+            self._logged[address] = now
+            log.warning("address %s: WebSocket refused (%s)", address, why)
+        raise RelayError(
+            "too many WebSockets waiting to authenticate; try again later",
+            code="RATE_LIMITED",
+            retryAfter=1,
         )

@@ -152,6 +152,7 @@ class RelayCollector:
         out: list[tuple[str, int]] = [
             ("key", self.state.key_rate.hits),
             ("auth-failure", self.state.guard.hits),
+            ("unauthenticated-websocket", self.state.pending_sockets.refused),
         ]
         limits = self.state.conn_limits
         if limits is not None:

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..core.clients import METADATA_FIELDS, ClientEntry
 from ..core.events import BY_FRAME as EVENT_FRAMES
 from ..errors import WS_CLOSE, BadRequest, RelayError, error_response_parts
-from .deps import client_address
+from .deps import authenticating, client_address
 from .hub import Connection
 
 if TYPE_CHECKING:
@@ -138,7 +138,8 @@ async def relay_endpoint(ws: WebSocket) -> None:
         return
     metadata = {name: ws.query_params.get(name) for name in METADATA_FIELDS}
     public_url = _origin_url(ws.headers.get("origin"))
-    auth = await _authenticate(ws, state, client_id)
+    async with authenticating(ws) as admitted:
+        auth = await _authenticate(ws, state, client_id) if admitted else None
     if auth is None:
         return
     key_id = auth.key_id

@@ -17,7 +17,7 @@ from ..core.ratelimit import RateLimiter
 from ..errors import RelayError
 from ..settings import Settings
 from ..store import ApiKey, Store
-from .guard import AuthGuard
+from .guard import AuthGuard, PendingSockets
 from .hub import Connection, Hub
 from .metrics import Stats
 
@@ -50,6 +50,7 @@ class RelayState:
     guard: AuthGuard = None  # type: ignore[assignment]  # failed authentications per address
     trusted_proxies: list[Any] = field(default_factory=list, init=False)  # TRUSTED_PROXIES
     conn_limits: Any = None  # connections per address, slow requests (set when bound)
+    pending_sockets: PendingSockets = field(init=False)  # WebSockets not yet authenticated
     key_rate: RateLimiter = field(
         default_factory=lambda: RateLimiter(0, what="requests for this API key")
     )
@@ -64,6 +65,10 @@ class RelayState:
         if self.guard is None:
             self.guard = AuthGuard(self)
         self.trusted_proxies = parse_networks(self.settings.trusted_proxies)
+        self.pending_sockets = PendingSockets(
+            self.settings.max_unauthenticated_websockets,
+            self.settings.max_unauthenticated_websockets_per_address,
+        )
 
     # -- revocation: sockets of a revoked token or key close at once (SPEC 5.2) ------------------
 
