@@ -23,6 +23,11 @@ CASES = [
     ("p8_idle_footprint.py", ["--quiet", "0.5", "--settle", "0.2"], "P8 idle PSS"),
     ("p9_event_fanout.py", ["--sizes", "1,10"], "P9 deliveries per second"),
     ("p10_instances.py", ["--seconds", "1", "--rate", "50", "--connections", "2"], "P10 added"),
+    (
+        "p11_under_attack.py",
+        ["--seconds", "1", "--warmup", "0.5", "--rate", "50", "--attack", "wrong-keys"],
+        "P11 client p99 under wrong-keys",
+    ),
 ]
 
 
