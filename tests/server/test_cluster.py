@@ -277,7 +277,7 @@ async def test_the_callers_address_reaches_the_primary(
                 (await http.get("/auth/pair-request/ABCDEF/status")).status_code for _ in range(3)
             ]
         assert codes == [404, 404, 429], codes
-        assert set(w0.state.throttles.probe._events) == {"127.0.0.1"}
+        assert set(w0.state.throttles.probe._buckets) == {"127.0.0.1"}
 
 
 async def test_events_reach_listeners_on_every_worker(

@@ -16,6 +16,8 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
+from ..core.ratelimit import LogOnce
+
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +30,7 @@ class ConnectionLimits:
     refused: int = 0  # connections closed at once (for the metrics)
     too_slow: int = 0  # connections closed for a slow request
     _held: dict[int, str] = field(default_factory=dict)  # id(transport) -> counted address
-    _logged: dict[str, float] = field(default_factory=dict)
+    _logged: LogOnce = field(default_factory=LogOnce)
 
     def admit(self, transport: Any, address: str) -> bool:
         """Count a new connection; False (and it must be closed) past the cap."""
@@ -63,12 +65,7 @@ class ConnectionLimits:
 
     def _say(self, address: str, kind: str, what: str) -> None:
         """One line per address, kind and minute, never one per connection."""
-        now = time.monotonic()
-        slot = f"{kind} {address}"
-        if now - self._logged.get(slot, -60.0) >= 60.0:
-            self._logged[slot] = now
-            if len(self._logged) > 10_000:
-                self._logged.clear()
+        if self._logged.due(f"{kind} {address}", time.monotonic()):
             log.warning("address %s %s", address, what)
 
 

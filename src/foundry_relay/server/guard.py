@@ -19,7 +19,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..core.ratelimit import RateLimiter
+from ..core.ratelimit import LogOnce, RateLimiter
 from ..errors import RelayError
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class AuthGuard:
             state.settings.auth_failure_limit, what="failed authentications from this address"
         )
         self._blocked: dict[str, float] = {}  # address -> monotonic time its block ends
+        self._logged = LogOnce()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -83,7 +84,7 @@ class AuthGuard:
                 self._block(address, time.monotonic() + retry)
 
     def _block(self, address: str, until: float) -> None:
-        if address not in self._blocked:
+        if self._logged.due(address, time.monotonic()):
             log.warning(
                 "address %s blocked for %.0f s: too many failed authentications",
                 address,
@@ -111,7 +112,7 @@ class PendingSockets:
         self.open: dict[str, int] = {}
         self.count = 0
         self.refused = 0  # for the metrics
-        self._logged: dict[str, float] = {}
+        self._logged = LogOnce()
 
     def enter(self, address: str) -> None:
         """Count one more pending socket from ``address``; 429 past either cap."""
@@ -134,11 +135,7 @@ class PendingSockets:
 
     def _refuse(self, address: str, why: str) -> None:
         self.refused += 1
-        now = time.monotonic()
-        if now - self._logged.get(address, -60.0) >= 60.0:
-            if len(self._logged) > 10_000:
-                self._logged.clear()
-            self._logged[address] = now
+        if self._logged.due(address, time.monotonic()):
             log.warning("address %s: WebSocket refused (%s)", address, why)
         raise RelayError(
             "too many WebSockets waiting to authenticate; try again later",

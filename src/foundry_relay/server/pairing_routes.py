@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ..core.pairing import to_ws_url
-from ..core.ratelimit import RateLimiter
+from ..core.ratelimit import LogOnce, RateLimiter
 from ..credentials import new_client_id
 from ..errors import BadRequest, NotFound, RelayError
 from ..store import ApiKey, PairRequest
@@ -84,15 +84,10 @@ class Throttles:
         s = state.settings
         self.pairing = RateLimiter(s.pairing_rate_limit, what="pairing requests from this address")
         self.probe = RateLimiter(s.probe_rate_limit, what="requests from this address")
-        self._logged: dict[str, float] = {}  # one log line per address, kind and minute
+        self._logged = LogOnce()  # one log line per address, kind and minute
 
     def refused(self, address: str, what: str) -> None:
-        now = time.monotonic()
-        slot = f"{what} {address}"
-        if now - self._logged.get(slot, -60.0) >= 60.0:
-            if len(self._logged) > 10_000:
-                self._logged.clear()
-            self._logged[slot] = now
+        if self._logged.due(f"{what} {address}", time.monotonic()):
             log.warning("address %s throttled: too many %s requests", address, what)
 
     @staticmethod

@@ -9,7 +9,7 @@ atomically. Every key starts with ``fr:``.
   ``fr:sessions`` (hash) sessionId → ``<instance>|<keyId>``: the caps count these.
 - ``fr:where:<sessionId>`` the instance that ran a session (kept while its log is).
 - ``fr:hs:<digest of a handshake token>`` the instance holding that handshake's private key.
-- ``fr:rate:<what>:<id>`` (sorted set) a sliding window of a rate limit.
+- ``fr:bucket:<what>:<id>`` (hash: tokens, at) the token bucket of a rate limit.
 - ``fr:autostart:<keyId>:<clientId>`` the instance starting an always-on world.
 """
 
@@ -43,7 +43,7 @@ def handshake_key(token: str) -> str:
 
 
 def rate_key(what: str, ident: str) -> str:
-    return f"fr:rate:{what}:{ident}"
+    return f"fr:bucket:{what}:{ident}"
 
 
 def autostart_key(key_id: str, client_id: str | None) -> str:
@@ -126,15 +126,17 @@ end
 return {cjson.encode(clients), cjson.encode(sessions)}
 """
 
-# One event of a sliding-window limit: 0 = counted, else the milliseconds until a slot frees.
+# One token from a rate limit's bucket (limit tokens, refilled at limit per window; times in
+# ms): 0 = taken, else the milliseconds until a token is back.
 RATE = """
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(first[2]) + window - now)
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens, at = tonumber(bucket[1]) or limit, tonumber(bucket[2]) or now
+tokens = math.min(limit, tokens + (now - at) * limit / window)
+if tokens < 1 then
+  return math.max(1, math.ceil((1 - tokens) * window / limit))
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'at', now)
 redis.call('PEXPIRE', KEYS[1], window)
 return 0
 """

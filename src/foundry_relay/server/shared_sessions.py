@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -231,16 +230,15 @@ class SharedSessions:
     # -- rate limits counted by every instance ------------------------------------------------
 
     async def hit_rate(self, limiter: RateLimiter, what: str, ident: str) -> None:
-        """:meth:`RateLimiter.hit` with the window in Redis."""
+        """:meth:`RateLimiter.hit` with the bucket in Redis."""
         if limiter.limit <= 0:
             return
         window_ms = int(limiter.window * 1000)
         now_ms = int(time.time() * 1000)
-        member = f"{now_ms}-{secrets.token_hex(4)}"
         try:
             wait_ms = int(
                 await self.scripts.rate(
-                    keys=[rate_key(what, ident)], args=[now_ms, window_ms, limiter.limit, member]
+                    keys=[rate_key(what, ident)], args=[now_ms, window_ms, limiter.limit]
                 )
             )
         except RedisError as exc:
