@@ -164,6 +164,10 @@ async def test_oversized_and_nested_inputs_are_refused(relay_factory: RelayFacto
             assert deep.status_code == 400 and "nests deeper" in deep.json()["error"]
             wide = await http.get("/world-info", params={f"p{n}": "1" for n in range(101)})
             assert wide.status_code == 400
+            long_query = await http.get("/world-info", params={"p": "q" * 20_000})
+            assert long_query.status_code == 400 and "query string" in long_query.json()["error"]
+            long_name = await http.post("/roll", json={"formula": "1d20", "n" * 2000: 1})
+            assert long_name.status_code == 400 and "member name" in long_name.json()["error"]
         module = await module_on(relay, key_id, "world", "w")
         ws = await connect(relay.url.replace("http://", "ws://") + "/ws/api")
         await ws.send(json.dumps({"type": "auth", "token": key}))

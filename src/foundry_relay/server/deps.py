@@ -78,25 +78,35 @@ async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
 
 MAX_DEPTH = 32  # nesting of objects and arrays in a JSON body
 MAX_ITEMS = 10_000  # values in a JSON body, all levels together
+MAX_NAME = 1_024  # characters of an object member's name
+# String values are bounded by the body's size alone (WS_MAX_MESSAGE_MB): an upload's file data
+# or a script is one long string, as on the established relay.
 
 
 def check_shape(body: Any) -> None:
-    """400 for a JSON body nested deeper than MAX_DEPTH or with more than MAX_ITEMS values
-    (walked without recursion: a hostile body cannot exhaust the stack)."""
+    """400 for a JSON body nested deeper than MAX_DEPTH, with more than MAX_ITEMS values or
+    with a member name longer than MAX_NAME (walked without recursion: a hostile body cannot
+    exhaust the stack)."""
     stack: list[tuple[Any, int]] = [(body, 1)]
     seen = 0
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise BadRequest(f"request body nests deeper than {MAX_DEPTH} levels")
-        children = value.values() if isinstance(value, dict) else value
-        if isinstance(value, (dict, list)):
-            for child in children:
-                seen += 1
-                if seen > MAX_ITEMS:
-                    raise BadRequest(f"request body has more than {MAX_ITEMS} values")
-                if isinstance(child, (dict, list)):
-                    stack.append((child, depth + 1))
+        if isinstance(value, dict):
+            if any(len(name) > MAX_NAME for name in value):
+                raise BadRequest(f"request body has a member name longer than {MAX_NAME}")
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        for child in children:
+            seen += 1
+            if seen > MAX_ITEMS:
+                raise BadRequest(f"request body has more than {MAX_ITEMS} values")
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
 
 
 def error_response(error: RelayError) -> Response:

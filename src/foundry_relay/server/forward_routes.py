@@ -131,6 +131,7 @@ def route_openapi(route: Route) -> dict[str, Any]:
 
 
 MAX_QUERY_PARAMS = 100
+MAX_QUERY_BYTES = 16_384  # the whole query string (common proxies stop at 8-16 KB of URL)
 
 
 def check_guard(route: Route, key: ApiKey, body: dict[str, Any], params: dict[str, Any]) -> None:
@@ -185,6 +186,8 @@ async def forward_request(request: Request, route: Route, key: ApiKey) -> Respon
     unknown parameters named. Shared by the declared route and the fast path."""
     state = relay_state(request)
     state.require_scope(key, route.scope)
+    if len(request.scope["query_string"]) > MAX_QUERY_BYTES:
+        raise BadRequest(f"the query string is longer than {MAX_QUERY_BYTES} bytes")
     if len(request.query_params) > MAX_QUERY_PARAMS:
         raise BadRequest(f"more than {MAX_QUERY_PARAMS} query parameters")
     body = await _read_body(request, route, state.settings.ws_max_bytes)
