@@ -133,6 +133,12 @@ async def test_the_world_comes_back_after_its_browser_dies(relay_factory: RelayF
                 lambda: relay.state.hub.registry.get(client_id) is not None, timeout=60
             )
             assert relay.state.headless.engine.browser_pid not in (None, pid)
+
+            async def restarted() -> bool:  # counted once the start returns, after the module
+                [world] = (await c.list_sessions())["alwaysOn"]
+                return bool(world["restarts"] == 1)
+
+            assert await wait_until(restarted)
             [world] = (await c.list_sessions())["alwaysOn"]
             assert world["restarts"] == 1 and world["lastEndReason"] == "browser-crashed"
 
