@@ -129,14 +129,19 @@ def test_tokens_create_list_revoke_roundtrip(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_token_may_name_the_worlds_it_may_call(tmp_path: Path) -> None:
+def test_a_token_may_name_the_worlds_and_scopes_it_may_call(tmp_path: Path) -> None:
     created = run("keys", "create", "--name", "k", "--json", data=tmp_path)
     key_id = json.loads(created.stdout)["id"]
     remember_secret(json.loads(created.stdout)["key"])
-    for args, expected in (
-        ([], None),
-        (["--remote-target", "fvtt_a", "--remote-target", "fvtt_b"], ["fvtt_a", "fvtt_b"]),
-        (["--no-remote"], []),
+    for args, targets, scopes in (
+        ([], None, None),
+        (["--remote-target", "fvtt_a", "--remote-target", "fvtt_b"], ["fvtt_a", "fvtt_b"], None),
+        (["--no-remote"], [], None),
+        (
+            ["--remote-scope", "world:info", "--remote-scope", "roll:execute"],
+            None,
+            ["world:info", "roll:execute"],
+        ),
     ):
         made = run("tokens", "create", "--key-id", key_id, "--json", *args, data=tmp_path)
         assert made.returncode == 0, made.stderr
@@ -144,16 +149,18 @@ def test_a_token_may_name_the_worlds_it_may_call(tmp_path: Path) -> None:
         listed = run("tokens", "list", "--json", data=tmp_path)
         token_id = json.loads(made.stdout)["id"]
         [record] = [t for t in json.loads(listed.stdout) if t["id"] == token_id]
-        assert record["remoteTargets"] == expected
+        assert (record["remoteTargets"], record["remoteScopes"]) == (targets, scopes)
+    unknown = run("tokens", "create", "--key-id", key_id, "--remote-scope", "x:y", data=tmp_path)
+    assert unknown.returncode == 1 and "unknown scope" in unknown.stderr
 
 
 def test_schema_is_versioned(tmp_path: Path) -> None:
     from foundry_relay.store import MIGRATIONS
 
     store = Store(tmp_path / "relay.db")
-    assert store.schema_version == len(MIGRATIONS) == 7
+    assert store.schema_version == len(MIGRATIONS) == 8
     store.close()
-    assert Store(tmp_path / "relay.db").schema_version == 7  # reopening migrates nothing
+    assert Store(tmp_path / "relay.db").schema_version == 8  # reopening migrates nothing
 
 
 def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
@@ -181,7 +188,7 @@ def test_a_version_1_file_migrates_in_place(tmp_path: Path) -> None:
     db.commit()
     db.close()
     store = Store(path)
-    assert store.schema_version == 7
+    assert store.schema_version == 8
     # A session of a process before instances were recorded: no live instance can own it.
     assert store.mark_unfinished_sessions("relay-shutdown", alive=["relay-live"]) == 1
     ended = store.get_session_record("s1")

@@ -165,6 +165,14 @@ def tokens_create(
     no_remote: Annotated[
         bool, typer.Option("--no-remote", help="This world may not call other worlds.")
     ] = False,
+    remote_scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remote-scope",
+            help="A scope this world may use in remote-request (repeatable; default: every"
+            " scope of its key; a call also needs the scope on the key).",
+        ),
+    ] = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -172,7 +180,7 @@ def tokens_create(
     targets = [] if no_remote else (remote_target or None)
     try:
         record, token = open_store(data_dir).create_token(
-            key_id, name or "manual", remote_targets=targets
+            key_id, name or "manual", remote_targets=targets, remote_scopes=remote_scope
         )
     except RelayError as exc:
         raise fail(exc) from exc

@@ -13,7 +13,8 @@ from websockets.asyncio.client import connect
 from foundry_relay.core.routes import ROUTES
 from foundry_relay.core.scopes import LEGACY_SCOPES, SCOPES, scope_for
 
-from ..conftest import RelayFactory, RelayHandle
+from ..conftest import RelayFactory, RelayHandle, wait_until
+from .module_client import FakeModule
 from .test_cluster import module_on
 
 
@@ -115,3 +116,64 @@ async def test_rate_limit_expiry_and_disabled_keys(relay_factory: RelayFactory) 
             relay.store.update_key(key_id, enabled=True, scopes=["world:info"])
             narrowed = await http.get("/clients")
             assert (narrowed.status_code, narrowed.json()["code"]) == (403, "SCOPE_DENIED")
+
+
+async def _remote(source: FakeModule, target: str, action: str, **payload: Any) -> dict[str, Any]:
+    """A module's remote-request from ``source``; its remote-response."""
+    request_id = f"rr-{action}-{len(source.notices)}"
+    await source.send(
+        {
+            "type": "remote-request",
+            "requestId": request_id,
+            "targetClientId": target,
+            "action": action,
+            "payload": payload,
+        }
+    )
+    assert await wait_until(lambda: any(n.get("requestId") == request_id for n in source.notices))
+    return next(n for n in source.notices if n.get("requestId") == request_id)
+
+
+async def test_remote_requests_need_the_scope_on_the_key_and_the_token(
+    relay_factory: RelayFactory,
+) -> None:
+    """A world calling another world acts for its key: the key's scopes and bound worlds apply,
+    and its token may narrow them further (remote scopes and targets, as the established
+    relay's cross-world settings). Nothing is started or forwarded for a refused call."""
+    async with relay_factory() as relay:
+        key_id, key = relay.new_key(
+            "worlds", scopes=["world:info", "roll:execute"], client_ids=["source", "target"]
+        )
+        source = await module_on(relay, key_id, "source", "s")
+        target = await module_on(relay, key_id, "target", "t")
+        outside = await module_on(relay, key_id, "outside", "o")  # the key's, but not bound
+
+        ok = await _remote(source, "target", "world-info")
+        assert ok["success"] is True and ok["data"]["data"]["served"] == "t", ok
+        denied = await _remote(source, "target", "entity", uuid="Actor.x")  # entity:read
+        assert denied["success"] is False and denied["code"] == "SCOPE_DENIED"
+        assert "entity:read" in denied["error"]
+        unbound = await _remote(source, "outside", "world-info")
+        assert unbound["success"] is False and unbound["code"] == "CLIENT_NOT_FOUND"
+        assert outside.requests == []
+
+        # The token narrows: only world:info, only "target".
+        [token] = [t for t in relay.store.list_tokens(key_id) if t.name == "source"]
+        async with relay.http(key) as http:
+            patch = {"remoteScopes": ["world:info"], "remoteTargets": ["target"]}
+            changed = await http.patch(f"/auth/connection-tokens/{token.id}", json=patch)
+            assert changed.status_code == 200, changed.text
+            listed = (await http.get("/auth/connection-tokens")).json()["tokens"]
+            [shown] = [t for t in listed if t["id"] == token.id]
+            assert shown["remoteScopes"] == ["world:info"] and shown["remoteTargets"] == ["target"]
+            bad = await http.patch(
+                f"/auth/connection-tokens/{token.id}", json={"remoteScopes": ["no:such"]}
+            )
+            assert bad.status_code == 400
+        roll = await _remote(source, "target", "roll", formula="1d20")
+        assert roll["success"] is False and roll["code"] == "SCOPE_DENIED"
+        assert "remote scope" in roll["error"]
+        assert (await _remote(source, "target", "world-info"))["success"] is True
+        assert [r["type"] for r in target.requests] == ["world-info", "world-info"]
+        for module in (source, target, outside):
+            await module.close()

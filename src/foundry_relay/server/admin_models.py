@@ -103,6 +103,8 @@ TOKEN = {
     "clientId": CLIENT_ID,
     "source": "pairing",
     "allowedTargetClients": [],
+    "remoteTargets": None,
+    "remoteScopes": ["world:info", "roll:execute"],
     "revoked": False,
     "createdAt": "2026-11-29T12:00:00Z",
 }
@@ -116,6 +118,8 @@ class TokenInfo(BaseModel):
     clientId: str | None
     source: str
     allowedTargetClients: list[str]
+    remoteTargets: list[str] | None
+    remoteScopes: list[str] | None
     revoked: bool
     createdAt: str
 
@@ -129,6 +133,15 @@ class TokenList(BaseModel):
 class NameBody(BaseModel):
     model_config = example({"name": "Curse of Strahd"})
     name: str | None
+
+
+class TokenUpdate(BaseModel):
+    model_config = example(
+        {"remoteTargets": ["fvtt_a1b2c3d4e5f6a7b8"], "remoteScopes": ["world:info"]}
+    )
+    name: str | None = None
+    remoteTargets: list[str] | None = None
+    remoteScopes: list[str] | None = None
 
 
 class Renamed(BaseModel):

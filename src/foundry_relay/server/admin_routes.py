@@ -27,6 +27,7 @@ from .admin_models import (
     Regenerated,
     Renamed,
     TokenList,
+    TokenUpdate,
 )
 from .deps import json_response, read_json_body, relay_state, require_key
 from .hub import Connection
@@ -260,6 +261,8 @@ def _token_json(token: Any) -> dict[str, Any]:
         "clientId": token.client_id,
         "source": "session" if token.session_id else "pairing",
         "allowedTargetClients": list(token.remote_targets or []),
+        "remoteTargets": list(token.remote_targets) if token.remote_targets is not None else None,
+        "remoteScopes": list(token.remote_scopes) if token.remote_scopes is not None else None,
         "revoked": token.revoked_at is not None,
         "createdAt": _iso(token.created_at),
     }
@@ -285,16 +288,30 @@ async def list_tokens(request: Request, key: ApiKey = Depends(require_key)) -> R
     "/auth/connection-tokens/{token_id}",
     response_class=Response,
     responses=ok(Renamed),
-    openapi_extra=json_body(NameBody),
+    openapi_extra=json_body(TokenUpdate),
 )
-async def rename_token(
+async def update_token(
     token_id: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
-    """Rename a connection token: ``{"name"}``."""
+    """Rename a connection token or set what its world may do with remote-request:
+    ``{"name"?, "remoteTargets"?, "remoteScopes"?}`` (null: any world / every scope of its
+    key; ``allowedTargetClients`` is accepted for ``remoteTargets``)."""
     _owned_token(request, key, token_id)
-    name = _name(await read_json_body(request, BODY_LIMIT))
+    body = await read_json_body(request, BODY_LIMIT)
+    fields: dict[str, Any] = {}
+    if "name" in body:
+        fields["name"] = _name(body)
+    for wire, column in (
+        ("remoteTargets", "remote_targets"),
+        ("allowedTargetClients", "remote_targets"),
+        ("remoteScopes", "remote_scopes"),
+    ):
+        if wire in body:
+            fields[column] = _strings(body[wire], wire)
+    if not fields:
+        raise BadRequest("nothing to change: give name, remoteTargets or remoteScopes")
     store = relay_state(request).store
-    await store.off_loop(store.rename_token, token_id, name)
+    await store.off_loop(store.update_token, token_id, fields)
     return json_response({"success": True})
 
 

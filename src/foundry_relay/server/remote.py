@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..core.clients import ClientEntry
 from ..core.forwarding import parse_params, reply_error
 from ..core.routes import ROUTES_BY_TYPE
-from ..errors import RelayError
+from ..errors import NotFound, RelayError
+from ..store import ApiKey
 from .forward_routes import check_guard
 from .hub import Connection
 from .online import resolve_or_start
@@ -69,26 +71,15 @@ class RemoteRequests:
             raise RelayError(
                 f"action {action!r} is not exposed via remote-request", code="BAD_REQUEST"
             )
+        key = await self._check_caller(source.token_id, source.key_id, target, route.scope)
         state = self.state
         assert state.router is not None
         if frame.get("autoStartIfOffline", True) is False:
             client_id = state.router.resolve_client(source.key_id, target)  # same key or 404
         else:
             client_id = await resolve_or_start(state, source.key_id, target)
-        token = await state.store.off_loop(state.store.get_token, source.token_id)
-        if token is None or token.revoked_at is not None:
-            raise RelayError("this world's connection token was revoked", code="API_KEY_INVALID")
-        if not token.may_call(client_id):
-            raise RelayError(
-                f"this world's token may not call {client_id!r} (its remote targets)",
-                code="SCOPE_DENIED",
-            )
         params = parse_params(route, {}, payload, {k: str(v) for k, v in payload.items()})
-        if route.guard:
-            key = await state.store.off_loop(state.store.get_key, source.key_id)
-            if key is None:
-                raise RelayError("this world's API key was revoked", code="API_KEY_INVALID")
-            check_guard(route, key, payload, params)
+        check_guard(route, key, payload, params)
         reply = await state.router.forward(
             key_id=source.key_id,
             client_id=client_id,
@@ -99,6 +90,40 @@ class RemoteRequests:
         if reply_error(reply):
             raise RelayError(str(reply["error"]), code="BAD_REQUEST")
         return {k: v for k, v in reply.items() if k != "requestId"}
+
+    async def _check_caller(
+        self, token_id: str, key_id: str, target: str, scope: str | None
+    ) -> ApiKey:
+        """Everything a call needs from the calling world, before any world is started for
+        it: its token (not revoked; the target among its remote targets; the action's scope
+        among its remote scopes) and its key (usable, holding the scope, bound to the target
+        if bound at all, within its rate limit and quota). Returns the key."""
+        state = self.state
+        store = state.store
+        token = await store.off_loop(store.get_token, token_id)
+        if token is None or token.revoked_at is not None:
+            raise RelayError("this world's connection token was revoked", code="API_KEY_INVALID")
+        key = await store.off_loop(store.get_key, key_id)
+        if key is None or key.revoked_at is not None or not key.enabled:
+            raise RelayError("this world's API key is revoked or disabled", code="API_KEY_INVALID")
+        if key.expired(time.time()):
+            raise RelayError("this world's API key has expired", code="API_KEY_INVALID")
+        state.require_scope(key, scope)
+        if scope is not None and not token.may_use(scope):
+            raise RelayError(
+                f"this world's token lacks the '{scope}' remote scope",
+                code="SCOPE_DENIED",
+                scope=scope,
+            )
+        if not token.may_call(target):
+            raise RelayError(
+                f"this world's token may not call {target!r} (its remote targets)",
+                code="SCOPE_DENIED",
+            )
+        if not key.may_reach(target):  # a key bound to some worlds: others do not exist
+            raise NotFound(f"no connected client '{target}'", code="CLIENT_NOT_FOUND")
+        state.count_request(key)
+        return key
 
     async def _answer(self, source: ClientEntry, frame: dict[str, Any]) -> None:
         entry = self.state.hub.registry.get(source.client_id)

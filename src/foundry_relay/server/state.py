@@ -165,12 +165,16 @@ class RelayState:
             if address is not None:
                 self.guard.failed(address)
             raise
+        self.count_request(key)
+        return key
+
+    def count_request(self, key: ApiKey) -> None:
+        """One request of ``key``: its rate limit (429 past it) and its monthly quota."""
         limit = key.rate_limit if key.rate_limit is not None else self.settings.key_rate_limit
         if limit:
             self.key_rate.hit(key.id, time.monotonic(), limit)
         if self.usage is not None:
             self.usage.hit(key)
-        return key
 
     def require_scope(self, key: ApiKey, scope: str | None) -> None:
         """403 ``SCOPE_DENIED`` naming the scope a call needs and the key lacks (SPEC 15)."""

@@ -24,6 +24,11 @@ KEY_FIELDS = (
     "enabled",
 )
 
+SELECT_CONNECTIONS = (
+    "SELECT t.id, t.key_id, t.name, t.session_id, t.created_at, t.revoked_at, t.client_id,"
+    " t.remote_targets, t.remote_scopes, t.token_hash FROM connection_tokens t"
+)
+
 
 def check_key_fields(scopes: Iterable[str], rate_limit: int | None) -> None:
     """400 for a scope the relay does not know or a negative rate limit."""
@@ -208,10 +213,13 @@ class KeysAndTokens(SqliteBase):
         session_id: str | None = None,
         client_id: str | None = None,
         remote_targets: list[str] | None = None,
+        remote_scopes: list[str] | None = None,
     ) -> tuple[ConnectionToken, str]:
         key = self.get_key(key_id)
         if key is None or key.revoked_at is not None:
             raise NotFound(f"no active API key with id {key_id}")
+        if remote_scopes is not None:
+            check_key_fields(remote_scopes, None)
         plaintext = new_connection_token()
         record = ConnectionToken(
             id=new_id(),
@@ -222,12 +230,13 @@ class KeysAndTokens(SqliteBase):
             revoked_at=None,
             client_id=client_id,
             remote_targets=tuple(remote_targets) if remote_targets is not None else None,
+            remote_scopes=tuple(remote_scopes) if remote_scopes is not None else None,
         )
-        targets = json.dumps(remote_targets) if remote_targets is not None else None
         with self._tx() as db:
             db.execute(
                 "INSERT INTO connection_tokens (id, key_id, name, token_hash, session_id,"
-                " created_at, client_id, remote_targets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, client_id, remote_targets, remote_scopes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     key_id,
@@ -236,29 +245,23 @@ class KeysAndTokens(SqliteBase):
                     session_id,
                     record.created_at,
                     client_id,
-                    targets,
+                    _json_list(remote_targets),
+                    _json_list(remote_scopes),
                 ),
             )
         return record, plaintext
 
     def list_tokens(self, key_id: str | None = None) -> list[ConnectionToken]:
-        sql = (
-            "SELECT id, key_id, name, session_id, created_at, revoked_at, client_id,"
-            " remote_targets FROM connection_tokens"
-        )
+        sql = SELECT_CONNECTIONS
         args: tuple[Any, ...] = ()
         if key_id is not None:
-            sql += " WHERE key_id = ?"
+            sql += " WHERE t.key_id = ?"
             args = (key_id,)
-        rows = self._query(sql + " ORDER BY created_at", args)
+        rows = self._query(sql + " ORDER BY t.created_at", args)
         return [ConnectionToken.from_row(row) for row in rows]
 
     def get_token(self, token_id: str) -> ConnectionToken | None:
-        rows = self._query(
-            "SELECT id, key_id, name, session_id, created_at, revoked_at, client_id,"
-            " remote_targets FROM connection_tokens WHERE id = ?",
-            (token_id,),
-        )
+        rows = self._query(SELECT_CONNECTIONS + " WHERE t.id = ?", (token_id,))
         return ConnectionToken.from_row(rows[0]) if rows else None
 
     def revoke_token(self, token_id: str) -> None:
@@ -270,11 +273,25 @@ class KeysAndTokens(SqliteBase):
             if cur.rowcount == 0:
                 raise NotFound(f"no active connection token with id {token_id}")
 
-    def rename_token(self, token_id: str, name: str) -> None:
+    def update_token(self, token_id: str, fields: dict[str, Any]) -> None:
+        """Set an active token's ``name``, ``remote_targets`` or ``remote_scopes`` (lists, or
+        None: any world of its key / every scope of its key)."""
+        if "remote_scopes" in fields and fields["remote_scopes"] is not None:
+            check_key_fields(fields["remote_scopes"], None)
+        columns = {"name", "remote_targets", "remote_scopes"}
+        values = {
+            name: value if name == "name" else _json_list(value)
+            for name, value in fields.items()
+            if name in columns
+        }
+        if not values:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in values)  # names from the fixed set
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE connection_tokens SET name = ? WHERE id = ? AND revoked_at IS NULL",
-                (name, token_id),
+                f"UPDATE connection_tokens SET {assignments}"  # noqa: S608
+                " WHERE id = ? AND revoked_at IS NULL",
+                (*values.values(), token_id),
             )
             if cur.rowcount == 0:
                 raise NotFound(f"no active connection token with id {token_id}")
@@ -283,9 +300,7 @@ class KeysAndTokens(SqliteBase):
         """The active token matching ``plaintext`` and its key id, if its key is active too."""
         digest = hash_secret(plaintext)
         rows = self._query(
-            "SELECT t.id, t.key_id, t.name, t.session_id, t.created_at, t.revoked_at,"
-            " t.client_id, t.remote_targets, t.token_hash FROM connection_tokens t"
-            " JOIN api_keys k ON k.id = t.key_id"
+            SELECT_CONNECTIONS + " JOIN api_keys k ON k.id = t.key_id"
             " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND k.revoked_at IS NULL",
             (digest,),
         )

@@ -85,16 +85,24 @@ class ConnectionToken:
     client_id: str | None = None
     # The worlds its world may call (remote-request); None: any world of the same key.
     remote_targets: tuple[str, ...] | None = None
+    # The scopes its world may use in remote-request; None: every scope of its key.
+    remote_scopes: tuple[str, ...] | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> ConnectionToken:
         fields = {k: row[k] for k in row.keys() if k != "token_hash"}
-        targets = fields.pop("remote_targets", None)
-        parsed = tuple(json.loads(targets)) if targets is not None else None
-        return cls(**fields, remote_targets=parsed)
+        targets, scopes = (fields.pop(name, None) for name in ("remote_targets", "remote_scopes"))
+        return cls(
+            **fields,
+            remote_targets=tuple(json.loads(targets)) if targets is not None else None,
+            remote_scopes=tuple(json.loads(scopes)) if scopes is not None else None,
+        )
 
     def may_call(self, client_id: str) -> bool:
         return self.remote_targets is None or client_id in self.remote_targets
+
+    def may_use(self, scope: str) -> bool:
+        return self.remote_scopes is None or scope in self.remote_scopes
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +114,7 @@ class ConnectionToken:
             "createdAt": self.created_at,
             "revoked": self.revoked_at is not None,
             "remoteTargets": list(self.remote_targets) if self.remote_targets is not None else None,
+            "remoteScopes": list(self.remote_scopes) if self.remote_scopes is not None else None,
         }
 
 

@@ -130,6 +130,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (key_id, month)
     );
     """,
+    # version 8: the scopes a token's world may use in remote-request (SPEC 14, as the
+    # established relay's remoteScopes); NULL = every scope of its key, else a JSON list
+    """
+    ALTER TABLE connection_tokens ADD COLUMN remote_scopes TEXT;
+    """,
 ]
 
 PAIRING_CODE_TTL = 600.0  # SPEC 12: ten minutes
