@@ -226,9 +226,15 @@ class AlwaysOn:
 
     def session_ended(self, session: Session, reason: str) -> None:
         """A session ended: bring its world back unless its owner ended it."""
-        if self.vault is None or session.client_id is None:
+        if session.client_id is not None:
+            self.world_lost(session.key_id, session.client_id, reason)
+
+    def world_lost(self, key_id: str, client_id: str, reason: str) -> None:
+        """A world's session ended here, or on another instance that died (its reaper calls
+        this): bring the world back unless its owner ended it."""
+        if self.vault is None:
             return
-        k = (session.key_id, session.client_id)
+        k = (key_id, client_id)
         if reason in OWNER_REASONS:
             comeback = self.comebacks.pop(k, None)
             if comeback is not None and comeback.timer is not None:
@@ -239,7 +245,7 @@ class AlwaysOn:
             return
         comeback = self.comebacks.setdefault(k, Comeback())
         comeback.last_error = reason
-        log.info("always-on world %s ended (%s): starting it again", session.client_id, reason)
+        log.info("always-on world %s ended (%s): starting it again", client_id, reason)
         self._schedule(k, comeback)
 
     def _schedule(self, k: tuple[str, str], comeback: Comeback) -> None:
@@ -264,8 +270,12 @@ class AlwaysOn:
             return
         comeback.attempts += 1
         self._cooldown.pop(k, None)  # keep-alive has its own backoff
+        federation = self.state.federation
         try:
-            await self._launch_once(login)
+            if federation is not None:  # one instance starts it, under the shared lock
+                await federation.start_world(*k)
+            else:
+                await self._launch_once(login)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a RelayError of the launch, or anything unforeseen: retry

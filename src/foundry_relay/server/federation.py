@@ -158,8 +158,9 @@ class Federation(DirectoryMember):
             len(clients),
             len(sessions),
         )
+        store = self.state.store
+        lost = []
         for session_id in sessions:
-            store = self.state.store
             await store.off_loop(
                 store.record_session_state,
                 session_id,
@@ -167,8 +168,15 @@ class Federation(DirectoryMember):
                 reason="relay-shutdown",
                 ended_at=time.time(),
             )
+            record = await store.off_loop(store.get_session_record, session_id)
+            if record is not None and record.client_id is not None:
+                lost.append((record.key_id, record.client_id))
         await self.link.broadcast({"op": "gone", "instance": name})
         self._instance_lost(name)
+        always_on = self.state.headless.always_on if self.state.headless else None
+        for key_id, client_id in lost:  # the dead instance's keep-alive is taken over here
+            if always_on is not None:
+                always_on.world_lost(key_id, client_id, "instance-lost")
 
     def _instance_lost(self, name: str) -> None:
         self.link.peer_lost(name)
