@@ -150,6 +150,13 @@ def test_a_token_may_name_the_worlds_and_scopes_it_may_call(tmp_path: Path) -> N
         token_id = json.loads(made.stdout)["id"]
         [record] = [t for t in json.loads(listed.stdout) if t["id"] == token_id]
         assert (record["remoteTargets"], record["remoteScopes"]) == (targets, scopes)
+    limited = run(
+        "tokens", "create", "--key-id", key_id, "--remote-per-hour", "5", "--json", data=tmp_path
+    )
+    remember_secret(json.loads(limited.stdout)["token"])
+    listed = json.loads(run("tokens", "list", "--json", data=tmp_path).stdout)
+    [record] = [t for t in listed if t["id"] == json.loads(limited.stdout)["id"]]
+    assert record["remoteRequestsPerHour"] == 5
     unknown = run("tokens", "create", "--key-id", key_id, "--remote-scope", "x:y", data=tmp_path)
     assert unknown.returncode == 1 and "unknown scope" in unknown.stderr
 

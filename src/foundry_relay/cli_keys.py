@@ -173,6 +173,14 @@ def tokens_create(
             " scope of its key; a call also needs the scope on the key).",
         ),
     ] = None,
+    remote_per_hour: Annotated[
+        int | None,
+        typer.Option(
+            "--remote-per-hour",
+            min=0,
+            help="remote-requests this world may make an hour (default 0: no limit).",
+        ),
+    ] = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -180,7 +188,11 @@ def tokens_create(
     targets = [] if no_remote else (remote_target or None)
     try:
         record, token = open_store(data_dir).create_token(
-            key_id, name or "manual", remote_targets=targets, remote_scopes=remote_scope
+            key_id,
+            name or "manual",
+            remote_targets=targets,
+            remote_scopes=remote_scope,
+            remote_per_hour=remote_per_hour or None,
         )
     except RelayError as exc:
         raise fail(exc) from exc

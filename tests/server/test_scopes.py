@@ -174,6 +174,19 @@ async def test_remote_requests_need_the_scope_on_the_key_and_the_token(
         assert roll["success"] is False and roll["code"] == "SCOPE_DENIED"
         assert "remote scope" in roll["error"]
         assert (await _remote(source, "target", "world-info"))["success"] is True
-        assert [r["type"] for r in target.requests] == ["world-info", "world-info"]
+        # Its own limit per hour (the established relay's remoteRequestsPerHour).
+        async with relay.http(key) as http:
+            per_hour = {"remoteRequestsPerHour": 1}
+            changed = await http.patch(f"/auth/connection-tokens/{token.id}", json=per_hour)
+            assert changed.status_code == 200, changed.text
+            wrong = await http.patch(
+                f"/auth/connection-tokens/{token.id}", json={"remoteRequestsPerHour": -1}
+            )
+            assert wrong.status_code == 400
+        assert (await _remote(source, "target", "world-info"))["success"] is True
+        limited = await _remote(source, "target", "world-info")
+        assert limited["success"] is False and limited["code"] == "RATE_LIMITED"
+        assert "per hour" in limited["error"]
+        assert [r["type"] for r in target.requests] == ["world-info"] * 3
         for module in (source, target, outside):
             await module.close()

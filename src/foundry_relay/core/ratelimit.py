@@ -34,16 +34,21 @@ class RateLimiter:
         tokens, since = self._buckets.get(key, (float(limit), now))
         tokens = min(float(limit), tokens + (now - since) * per_second)
         if tokens < 1.0:
-            self.hits += 1
             self._buckets[key] = (tokens, now)
-            raise RelayError(
-                f"too many {self.what} (limit {limit} per minute)",
-                code="RATE_LIMITED",
-                retryAfter=max(1, int((1.0 - tokens) / per_second + 0.999)),
-            )
+            raise self.refusal(limit, (1.0 - tokens) / per_second)
         self._buckets[key] = (tokens - 1.0, now)
         if len(self._buckets) > MAX_KEYS or now - self._swept > self.window:
             self._sweep(now)
+
+    def refusal(self, limit: int, wait: float) -> RelayError:
+        """The 429 for a call past ``limit`` (counted), ``wait`` seconds before a token."""
+        self.hits += 1
+        per = {60.0: "minute", 3600.0: "hour"}.get(self.window, f"{self.window:g} s")
+        return RelayError(
+            f"too many {self.what} (limit {limit} per {per})",
+            code="RATE_LIMITED",
+            retryAfter=max(1, int(wait + 0.999)),
+        )
 
     def _sweep(self, now: float) -> None:
         """Forget buckets untouched for a window (full again, the same as never seen); at most

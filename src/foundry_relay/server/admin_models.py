@@ -105,6 +105,7 @@ TOKEN = {
     "allowedTargetClients": [],
     "remoteTargets": None,
     "remoteScopes": ["world:info", "roll:execute"],
+    "remoteRequestsPerHour": 0,
     "revoked": False,
     "createdAt": "2026-11-29T12:00:00Z",
 }
@@ -120,6 +121,7 @@ class TokenInfo(BaseModel):
     allowedTargetClients: list[str]
     remoteTargets: list[str] | None
     remoteScopes: list[str] | None
+    remoteRequestsPerHour: int
     revoked: bool
     createdAt: str
 
@@ -142,6 +144,7 @@ class TokenUpdate(BaseModel):
     name: str | None = None
     remoteTargets: list[str] | None = None
     remoteScopes: list[str] | None = None
+    remoteRequestsPerHour: int | None = None
 
 
 class Renamed(BaseModel):

@@ -263,6 +263,7 @@ def _token_json(token: Any) -> dict[str, Any]:
         "allowedTargetClients": list(token.remote_targets or []),
         "remoteTargets": list(token.remote_targets) if token.remote_targets is not None else None,
         "remoteScopes": list(token.remote_scopes) if token.remote_scopes is not None else None,
+        "remoteRequestsPerHour": token.remote_per_hour or 0,
         "revoked": token.revoked_at is not None,
         "createdAt": _iso(token.created_at),
     }
@@ -294,8 +295,9 @@ async def update_token(
     token_id: str, request: Request, key: ApiKey = Depends(require_key)
 ) -> Response:
     """Rename a connection token or set what its world may do with remote-request:
-    ``{"name"?, "remoteTargets"?, "remoteScopes"?}`` (null: any world / every scope of its
-    key; ``allowedTargetClients`` is accepted for ``remoteTargets``)."""
+    ``{"name"?, "remoteTargets"?, "remoteScopes"?, "remoteRequestsPerHour"?}`` (null: any
+    world / every scope of its key / no limit of its own; ``allowedTargetClients`` is
+    accepted for ``remoteTargets``)."""
     _owned_token(request, key, token_id)
     body = await read_json_body(request, BODY_LIMIT)
     fields: dict[str, Any] = {}
@@ -308,8 +310,15 @@ async def update_token(
     ):
         if wire in body:
             fields[column] = _strings(body[wire], wire)
+    if "remoteRequestsPerHour" in body:
+        per_hour = body["remoteRequestsPerHour"]
+        if per_hour is not None and (type(per_hour) is not int or per_hour < 0):
+            raise BadRequest("remoteRequestsPerHour must be 0 (no limit) or more, or null")
+        fields["remote_per_hour"] = per_hour or None
     if not fields:
-        raise BadRequest("nothing to change: give name, remoteTargets or remoteScopes")
+        raise BadRequest(
+            "nothing to change: give name, remoteTargets, remoteScopes or remoteRequestsPerHour"
+        )
     store = relay_state(request).store
     await store.off_loop(store.update_token, token_id, fields)
     return json_response({"success": True})

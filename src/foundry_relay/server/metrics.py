@@ -153,6 +153,7 @@ class RelayCollector:
             ("key", self.state.key_rate.hits),
             ("auth-failure", self.state.guard.hits),
             ("unauthenticated-websocket", self.state.pending_sockets.refused),
+            ("remote-request", self.state.remote.hourly.hits if self.state.remote else 0),
         ]
         limits = self.state.conn_limits
         if limits is not None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.clients import ClientEntry
 from ..core.forwarding import parse_params, reply_error
+from ..core.ratelimit import RateLimiter
 from ..core.routes import ROUTES_BY_TYPE
 from ..errors import NotFound, RelayError
 from ..store import ApiKey
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 class RemoteRequests:
     def __init__(self, state: RelayState) -> None:
         self.state = state
+        # A token's own remote-requests per hour (remote_per_hour), by token id.
+        self.hourly = RateLimiter(0, window=3600, what="remote requests from this world")
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self, source: ClientEntry, frame: dict[str, Any]) -> None:
@@ -96,8 +99,8 @@ class RemoteRequests:
     ) -> ApiKey:
         """Everything a call needs from the calling world, before any world is started for
         it: its token (not revoked; the target among its remote targets; the action's scope
-        among its remote scopes) and its key (usable, holding the scope, bound to the target
-        if bound at all, within its rate limit and quota). Returns the key."""
+        among its remote scopes, within its calls per hour) and its key (usable, holding the
+        scope, bound to the target if bound at all, within its rate limit and quota)."""
         state = self.state
         store = state.store
         token = await store.off_loop(store.get_token, token_id)
@@ -122,6 +125,12 @@ class RemoteRequests:
             )
         if not key.may_reach(target):  # a key bound to some worlds: others do not exist
             raise NotFound(f"no connected client '{target}'", code="CLIENT_NOT_FOUND")
+        if token.remote_per_hour:
+            if state.federation is not None:  # every instance takes from one bucket
+                sessions = state.federation.sessions
+                await sessions.hit_rate(self.hourly, "remote", token.id, token.remote_per_hour)
+            else:
+                self.hourly.hit(token.id, time.monotonic(), token.remote_per_hour)
         state.count_request(key)
         return key
 

@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from ..core.handshake import Handshake
 from ..core.ratelimit import RateLimiter
 from ..core.sessions import Session
-from ..errors import LimitExceeded, RelayError
+from ..errors import LimitExceeded
 from .redis_link import unavailable
 from .redis_state import (
     INSTANCES,
@@ -229,24 +229,19 @@ class SharedSessions:
 
     # -- rate limits counted by every instance ------------------------------------------------
 
-    async def hit_rate(self, limiter: RateLimiter, what: str, ident: str) -> None:
-        """:meth:`RateLimiter.hit` with the bucket in Redis."""
-        if limiter.limit <= 0:
+    async def hit_rate(
+        self, limiter: RateLimiter, what: str, ident: str, limit: int | None = None
+    ) -> None:
+        """:meth:`RateLimiter.hit` with the bucket in Redis; ``limit``: this one's own."""
+        limit = limiter.limit if limit is None else limit
+        if limit <= 0:
             return
         window_ms = int(limiter.window * 1000)
         now_ms = int(time.time() * 1000)
         try:
-            wait_ms = int(
-                await self.scripts.rate(
-                    keys=[rate_key(what, ident)], args=[now_ms, window_ms, limiter.limit]
-                )
-            )
+            args = [now_ms, window_ms, limit]
+            wait_ms = int(await self.scripts.rate(keys=[rate_key(what, ident)], args=args))
         except RedisError as exc:
             raise unavailable(exc) from exc
         if wait_ms > 0:
-            limiter.hits += 1
-            raise RelayError(
-                f"too many {limiter.what} (limit {limiter.limit} per minute)",
-                code="RATE_LIMITED",
-                retryAfter=max(1, (wait_ms + 999) // 1000),
-            )
+            raise limiter.refusal(limit, wait_ms / 1000)

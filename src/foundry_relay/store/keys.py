@@ -26,7 +26,8 @@ KEY_FIELDS = (
 
 SELECT_CONNECTIONS = (
     "SELECT t.id, t.key_id, t.name, t.session_id, t.created_at, t.revoked_at, t.client_id,"
-    " t.remote_targets, t.remote_scopes, t.token_hash FROM connection_tokens t"
+    " t.remote_targets, t.remote_scopes, t.remote_per_hour, t.token_hash"
+    " FROM connection_tokens t"
 )
 
 
@@ -214,6 +215,7 @@ class KeysAndTokens(SqliteBase):
         client_id: str | None = None,
         remote_targets: list[str] | None = None,
         remote_scopes: list[str] | None = None,
+        remote_per_hour: int | None = None,
     ) -> tuple[ConnectionToken, str]:
         key = self.get_key(key_id)
         if key is None or key.revoked_at is not None:
@@ -231,12 +233,13 @@ class KeysAndTokens(SqliteBase):
             client_id=client_id,
             remote_targets=tuple(remote_targets) if remote_targets is not None else None,
             remote_scopes=tuple(remote_scopes) if remote_scopes is not None else None,
+            remote_per_hour=remote_per_hour,
         )
         with self._tx() as db:
             db.execute(
                 "INSERT INTO connection_tokens (id, key_id, name, token_hash, session_id,"
-                " created_at, client_id, remote_targets, remote_scopes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, client_id, remote_targets, remote_scopes, remote_per_hour)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     key_id,
@@ -247,6 +250,7 @@ class KeysAndTokens(SqliteBase):
                     client_id,
                     _json_list(remote_targets),
                     _json_list(remote_scopes),
+                    remote_per_hour,
                 ),
             )
         return record, plaintext
@@ -275,14 +279,14 @@ class KeysAndTokens(SqliteBase):
 
     def update_token(self, token_id: str, fields: dict[str, Any]) -> None:
         """Set an active token's ``name``, ``remote_targets`` or ``remote_scopes`` (lists, or
-        None: any world of its key / every scope of its key)."""
+        None: any world of its key / every scope of its key) or ``remote_per_hour``."""
         if "remote_scopes" in fields and fields["remote_scopes"] is not None:
             check_key_fields(fields["remote_scopes"], None)
-        columns = {"name", "remote_targets", "remote_scopes"}
+        lists = {"remote_targets", "remote_scopes"}
         values = {
-            name: value if name == "name" else _json_list(value)
+            name: _json_list(value) if name in lists else value
             for name, value in fields.items()
-            if name in columns
+            if name in lists | {"name", "remote_per_hour"}
         }
         if not values:
             return

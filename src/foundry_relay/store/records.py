@@ -87,6 +87,7 @@ class ConnectionToken:
     remote_targets: tuple[str, ...] | None = None
     # The scopes its world may use in remote-request; None: every scope of its key.
     remote_scopes: tuple[str, ...] | None = None
+    remote_per_hour: int | None = None  # remote-requests its world may make an hour; None: any
 
     @classmethod
     def from_row(cls, row: Any) -> ConnectionToken:
@@ -115,6 +116,7 @@ class ConnectionToken:
             "revoked": self.revoked_at is not None,
             "remoteTargets": list(self.remote_targets) if self.remote_targets is not None else None,
             "remoteScopes": list(self.remote_scopes) if self.remote_scopes is not None else None,
+            "remoteRequestsPerHour": self.remote_per_hour,
         }
 
 

@@ -130,10 +130,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (key_id, month)
     );
     """,
-    # version 8: the scopes a token's world may use in remote-request (SPEC 14, as the
-    # established relay's remoteScopes); NULL = every scope of its key, else a JSON list
+    # version 8: what a token's world may do with remote-request (SPEC 14, as the established
+    # relay's remoteScopes and remoteRequestsPerHour): scopes (NULL = every scope of its key,
+    # else a JSON list) and calls per hour (NULL = no limit of its own)
     """
     ALTER TABLE connection_tokens ADD COLUMN remote_scopes TEXT;
+    ALTER TABLE connection_tokens ADD COLUMN remote_per_hour INTEGER;
     """,
 ]
 
