@@ -190,8 +190,8 @@ class ClientSocket:
                 return
 
 
-async def _authenticated(ws: WebSocket) -> tuple[ApiKey, str] | None:
-    """Accept the socket; its key and the world it reaches, or None after closing it 4002."""
+async def _authenticated(ws: WebSocket) -> tuple[ApiKey, str | None] | None:
+    """Accept the socket; its key and the clientId it asks for, or None after closing 4002."""
     state: RelayState = ws.app.state.relay
     await ws.accept()
     found = await _credentials(ws, state)
@@ -199,16 +199,10 @@ async def _authenticated(ws: WebSocket) -> tuple[ApiKey, str] | None:
         return None
     secret, wanted = found
     try:
-        key = state.authenticate(secret, client_address(ws))
+        return state.authenticate(secret, client_address(ws)), wanted
     except RelayError as exc:
         await ws.close(4002, "Invalid API key" if exc.code != "RATE_LIMITED" else exc.message)
         return None
-    try:
-        client_id = await resolve_for_key(state, key, wanted)
-    except RelayError as exc:
-        await ws.close(4002, exc.message[:120])
-        return None
-    return key, client_id
 
 
 async def _credentials(ws: WebSocket, state: RelayState) -> tuple[str, str | None] | None:
@@ -241,7 +235,12 @@ async def client_api_endpoint(ws: WebSocket) -> None:
     if found is None:
         return
     state: RelayState = ws.app.state.relay
-    key, client_id = found
+    key, wanted = found
+    try:  # authenticated: no longer counted while an always-on world starts for it
+        client_id = await resolve_for_key(state, key, wanted)
+    except RelayError as exc:
+        await ws.close(4002, exc.message[:120])
+        return
     conn = ClientSocket(state, ws, key, client_id)
     await conn.send({"type": "auth-success", "clientId": client_id})
     await conn.send(
