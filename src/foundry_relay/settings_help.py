@@ -45,8 +45,8 @@ MEANING: dict[str, str] = {
     ),
     "max_connections_per_address": (
         "connections one client address may hold open, module sockets and event streams "
-        "included; more are closed at once (0 = no cap; addresses in TRUSTED_PROXIES are "
-        "not capped)"
+        "included; more are closed at once (0 = no cap; addresses in TRUSTED_PROXIES and "
+        "127.0.0.1, where the relay's own sessions connect from, are not capped)"
     ),
     "request_read_timeout": (
         "seconds a client has to send a request's headers and body before its connection "

@@ -2,7 +2,8 @@
 client may take to send a request's headers and body (slow clients hold connections for free
 otherwise). uvicorn's own HTTP and WebSocket protocols, with those checks added; a connection
 from one of the operator's proxies (``TRUSTED_PROXIES``) is not capped, as it carries many
-clients. A refusal is a closed connection, logged once per address and minute."""
+clients, nor is 127.0.0.1 (the relay's own headless sessions connect from there). A refusal
+is a closed connection, logged once per address and minute."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 from ..core.ratelimit import LogOnce
 
 log = logging.getLogger(__name__)
+# The addresses the relay's own browser connects from (its sessions' modules). Only these two:
+# the rest of 127.0.0.0/8 is capped like any address (a local process could use it).
+THIS_MACHINE = frozenset({"127.0.0.1", "::1"})
 
 
 @dataclass
@@ -57,6 +61,10 @@ class ConnectionLimits:
         self._say(address, "slow", f"took more than {self.read_timeout:g} s to send a request")
 
     def _trusted(self, address: str) -> bool:
+        """Not capped: the operator's proxies, and this machine's own address (the relay's
+        headless browser connects its sessions' modules from there, one socket per session)."""
+        if address in THIS_MACHINE:
+            return True
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
