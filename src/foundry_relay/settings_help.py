@@ -57,7 +57,8 @@ MEANING: dict[str, str] = {
         "are refused 429 before the upgrade (0 = no cap)"
     ),
     "max_unauthenticated_websockets_per_address": (
-        "the same, from one client address (0 = no cap)"
+        "the same, from one client address (0 = no cap; 127.0.0.1, where the relay's own "
+        "sessions connect from, counts only in all)"
     ),
     "probe_rate_limit": (
         "pairing-status polls and /api/clients/{id}/active probes per address per minute (0 = off)"

@@ -241,9 +241,10 @@ async def test_slow_clients_and_idle_connections_are_bounded(
 async def test_unauthenticated_websockets_are_capped(relay_factory: RelayFactory) -> None:
     """Sockets that never authenticate hold a slot each until WS_AUTH_TIMEOUT: at most
     MAX_UNAUTHENTICATED_WEBSOCKETS_PER_ADDRESS from one address and MAX_UNAUTHENTICATED_
-    WEBSOCKETS in all; more are refused 429 before the upgrade, logged once per address."""
+    WEBSOCKETS in all (127.0.0.1, where the relay's own sessions connect from, only counts in
+    all); more are refused 429 before the upgrade, logged once per address."""
     since = len(LOG_LINES)
-    caps = {"max_unauthenticated_websockets": 20, "max_unauthenticated_websockets_per_address": 16}
+    caps = {"max_unauthenticated_websockets": 33, "max_unauthenticated_websockets_per_address": 16}
     async with relay_factory(metrics="open", **caps) as relay:
         key_id, key = relay.new_key()
         module = await module_on(relay, key_id, "world", "w")  # authenticated: not counted
@@ -258,21 +259,21 @@ async def test_unauthenticated_websockets_are_capped(relay_factory: RelayFactory
             assert caught.value.response.status_code == 429
             assert caught.value.response.headers["retry-after"] == "1"
 
-        held = [await silent("127.0.0.1") for _ in range(16)]
-        await refused("127.0.0.1")
-        await refused("127.0.0.1", api_url)  # /ws/api counts the same
-        held += [await silent("127.0.0.2", api_url) for _ in range(4)]
-        await refused("127.0.0.3")  # 20 in all: no address gets another
+        held = [await silent("127.0.0.4") for _ in range(16)]
+        await refused("127.0.0.4")
+        await refused("127.0.0.4", api_url)  # /ws/api counts the same
+        held += [await silent("127.0.0.1") for _ in range(17)]  # this machine: only the total
+        await refused("127.0.0.3")  # 33 in all: no address gets another
         assert relay.state.pending_sockets.refused == 3
         async with from_address(relay, "127.0.0.3", key) as http:  # HTTP is served meanwhile
             assert (await http.get("/clients")).status_code == 200
         for ws in held[:2]:
             await ws.close()
-        assert await wait_until(lambda: relay.state.pending_sockets.count == 18)
+        assert await wait_until(lambda: relay.state.pending_sockets.count == 31)
         api = await silent("127.0.0.3", api_url)  # a slot freed: a real client gets in
         await api.send(json.dumps({"type": "auth", "token": key}))
         assert json.loads(await api.recv())["type"] == "auth-success"
-        assert await wait_until(lambda: relay.state.pending_sockets.count == 18)  # not pending
+        assert await wait_until(lambda: relay.state.pending_sockets.count == 31)  # not pending
         await api.close()
         await module.close()
         for ws in held[2:]:
@@ -283,4 +284,4 @@ async def test_unauthenticated_websockets_are_capped(relay_factory: RelayFactory
             metrics = (await http.get("/metrics")).text
         assert 'foundry_relay_rate_limited_total{limit="unauthenticated-websocket"} 3.0' in metrics
     lines = [line for line in LOG_LINES[since:] if "WebSocket refused" in line]
-    assert len(lines) == 2  # 127.0.0.1 once (two refusals), 127.0.0.3 once
+    assert len(lines) == 2  # 127.0.0.4 once (two refusals), 127.0.0.3 once

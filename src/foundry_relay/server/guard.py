@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.ratelimit import LogOnce, RateLimiter
 from ..errors import RelayError
+from .connlimits import THIS_MACHINE
 
 if TYPE_CHECKING:
     from .state import RelayState
@@ -115,11 +116,12 @@ class PendingSockets:
         self._logged = LogOnce()
 
     def enter(self, address: str) -> None:
-        """Count one more pending socket from ``address``; 429 past either cap."""
+        """Count one more pending socket from ``address``; 429 past either cap (the
+        per-address one spares the relay's own sessions, which connect from this machine)."""
         held = self.open.get(address, 0)
         if self.total and self.count >= self.total:
             self._refuse(address, f"{self.total} unauthenticated WebSockets are open")
-        if self.per_address and held >= self.per_address:
+        if self.per_address and held >= self.per_address and address not in THIS_MACHINE:
             self._refuse(address, f"it holds {self.per_address} unauthenticated WebSockets")
         self.open[address] = held + 1
         self.count += 1
