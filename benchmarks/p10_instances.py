@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import multiprocessing as mp
 import shutil
 import socket
 import subprocess
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 
 from common import fmt, header, new_token, relay_process, summary, verdict
 from loadgen import Load, run, run_paced, run_wrk, wrk_available
-from p6_forwarding import CLIENT_ID, module_process
+from p6_forwarding import CLIENT_ID, module_stand_in
 
 
 @contextlib.contextmanager
@@ -68,17 +67,11 @@ def closed_loop(url: str, key: str, seconds: float, connections: int) -> tuple[f
 def main(seconds: float, rate: float, connections: int) -> None:
     with redis_server() as redis_url:
         env = {"REDIS_URL": redis_url, "ALLOW_HEADLESS": "false"}
-        with relay_process(**env) as a, relay_process(share=a, **env) as b:
-            ctx = mp.get_context("spawn")
-            ready = ctx.Event()
-            module = ctx.Process(
-                target=module_process,
-                args=(a.url.replace("http://", "ws://"), new_token(a), ready),
-                daemon=True,
-            )
-            module.start()
-            if not ready.wait(30):
-                raise RuntimeError("the module did not connect")
+        with (
+            relay_process(**env) as a,
+            relay_process(share=a, **env) as b,
+            module_stand_in(a.url, new_token(a)),
+        ):
             time.sleep(0.5)  # B hears that A holds the client
             path = f"/world-info?clientId={CLIENT_ID}"
             headers = {"x-api-key": a.key}
@@ -92,7 +85,6 @@ def main(seconds: float, rate: float, connections: int) -> None:
                 paced[name] = summary(lat)
             through_a = closed_loop(a.url, a.key, seconds, connections)
             through_b = closed_loop(b.url, a.key, seconds, connections)
-            module.terminate()
     header(f"P10 two instances on one Redis ({seconds:g} s per phase, {rate:g} req/s open loop)")
     print(f"enters A (holds the client)  : {fmt(paced['A'])}")
     print(f"enters B (passed on to A)    : {fmt(paced['B'])}")

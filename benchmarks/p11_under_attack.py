@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from common import fmt, header, new_token, relay_process, summary, verdict
 from loadgen import run_paced
-from p6_forwarding import CLIENT_ID, module_process
+from p6_forwarding import CLIENT_ID, module_stand_in
 
 ATTACKS = ("wrong-keys", "pairing", "idle", "slow", "unauth-ws")
 
@@ -138,17 +138,11 @@ def refusals(url: str) -> Counter[str]:
 def main(attacks: list[str], seconds: float, rate: float, warmup: float) -> None:
     path = f"/world-info?clientId={CLIENT_ID}"
     results: dict[str, Any] = {}
-    with relay_process(METRICS="open", ALLOW_HEADLESS="false") as relay:
+    with (
+        relay_process(METRICS="open", ALLOW_HEADLESS="false") as relay,
+        module_stand_in(relay.url, new_token(relay)),
+    ):
         ctx = mp.get_context("spawn")
-        ready = ctx.Event()
-        module = ctx.Process(
-            target=module_process,
-            args=(relay.url.replace("http://", "ws://"), new_token(relay), ready),
-            daemon=True,
-        )
-        module.start()
-        if not ready.wait(30):
-            raise RuntimeError("the module did not connect")
         headers = {"x-api-key": relay.key}
         port = int(relay.url.rsplit(":", 1)[1])
         run_paced(relay.url, path, headers=headers, rate=rate, seconds=1)  # warm
@@ -170,7 +164,6 @@ def main(attacks: list[str], seconds: float, rate: float, warmup: float) -> None
             refused = refusals(relay.url) - before
             results[attack] = (summary(latencies), errors, seen, refused)
             time.sleep(1)  # the attack's leftovers closed before the next one
-        module.terminate()
     header(
         f"P11 a legitimate client at {rate:g} req/s under attack "
         f"({seconds:g} s measured per attack, after {warmup:g} s of attack)"

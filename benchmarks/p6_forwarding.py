@@ -58,6 +58,22 @@ def module_process(ws_url: str, token: str, ready: Any) -> None:
     asyncio.run(serve())
 
 
+@contextlib.contextmanager
+def module_stand_in(http_url: str, token: str) -> Iterator[None]:
+    """:func:`module_process` connected to the relay at ``http_url`` for the block."""
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    args = (http_url.replace("http://", "ws://"), token, ready)
+    module = ctx.Process(target=module_process, args=args, daemon=True)
+    module.start()
+    try:
+        if not ready.wait(30):
+            raise RuntimeError(f"the module did not connect to {http_url}")
+        yield
+    finally:
+        module.terminate()
+
+
 def profiler(pid: int, seconds: float, out: str | None) -> subprocess.Popen[bytes] | None:
     """py-spy sampling the relay during the closed-loop phase: a flame graph SVG at ``out``."""
     if out is None:
@@ -95,24 +111,15 @@ def bare_forwarder() -> Iterator[str]:
         [sys.executable, str(Path(__file__).with_name("bare_forwarder.py")), str(port)]
     )
     url = f"http://127.0.0.1:{port}"
-    module = None
     try:
         deadline = time.time() + 20
         while time.time() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
                 break
             time.sleep(0.05)
-        ready = mp.get_context("spawn").Event()
-        module = mp.get_context("spawn").Process(
-            target=module_process, args=(url.replace("http://", "ws://"), "-", ready), daemon=True
-        )
-        module.start()
-        if not ready.wait(30):
-            raise RuntimeError("the module did not connect to the bare forwarder")
-        yield url
+        with module_stand_in(url, "-"):
+            yield url
     finally:
-        if module is not None:
-            module.terminate()
         proc.terminate()
         proc.wait(timeout=10)
 
@@ -120,17 +127,10 @@ def bare_forwarder() -> Iterator[str]:
 def main(
     seconds: float, concurrency: int, rate: float, profile: str | None = None, workers: int = 1
 ) -> None:
-    with relay_process(WORKERS=str(workers)) as relay:
-        ctx = mp.get_context("spawn")
-        ready = ctx.Event()
-        module = ctx.Process(
-            target=module_process,
-            args=(relay.url.replace("http://", "ws://"), new_token(relay), ready),
-            daemon=True,
-        )
-        module.start()
-        if not ready.wait(30):
-            raise RuntimeError("the module did not connect")
+    with (
+        relay_process(WORKERS=str(workers)) as relay,
+        module_stand_in(relay.url, new_token(relay)),
+    ):
         headers = {"x-api-key": relay.key}
         forward = Load(
             relay.url,
@@ -195,7 +195,6 @@ def main(
         )
         paced_rps = len(paced_lat) / seconds
         paced_floor_lat, _ = run_paced(relay.url, "/api/status", rate=rate, seconds=seconds)
-        module.terminate()
         time.sleep(0.1)
     shape = f"{workers} worker processes, " if workers > 1 else ""
     header(
